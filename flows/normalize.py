@@ -14,8 +14,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 import ftfy
+
+from flows.ids import stable_id
+from flows.ingest import RawArticle
 
 _QUOTES = str.maketrans(
     {
@@ -50,3 +56,77 @@ def normalize_text(text: str) -> str:
 def normalized_key(text: str) -> str:
     """Exact-tier dedup key: NFKC + casefold, keeping only letters and digits."""
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+_ENGLISH_STOPWORDS = frozenset(
+    """the a an and or but of to in on at for with by from as is are was were be been has have had
+    it its this that these those he she they we you i not said will would can could""".split()
+)
+
+
+def guess_language(text: str) -> str:
+    """'en' when common English function words make up a fifth of the words, else 'und'.
+
+    Enough to flag non-English input for the English-only NER model; not a language identifier.
+    """
+    words = text[:5000].lower().split()
+    if not words:
+        return "und"
+    share = sum(word in _ENGLISH_STOPWORDS for word in words) / len(words)
+    return "en" if share >= 0.2 else "und"
+
+
+@dataclass
+class NormalizedBatch:
+    documents: list[dict]
+    document_files: list[dict]
+    n_skipped: int
+
+
+def normalize_articles(
+    articles: Iterable[RawArticle],
+    known_doc_ids: set[str] | frozenset[str],
+    run_id: str,
+    ingested_at: datetime,
+) -> NormalizedBatch:
+    """Normalize each article's text, derive its doc_id, and drop documents already loaded.
+
+    The same text read twice (two paths, or a re-run) is one document; every path is kept in
+    `document_files`.
+    """
+    documents: dict[str, dict] = {}
+    files: dict[tuple[str, str], dict] = {}
+    n_skipped = 0
+    for article in articles:
+        text = normalize_text(article.text)
+        doc_id = stable_id("d", text)
+        files.setdefault(
+            (article.path, doc_id),
+            {
+                "path": article.path,
+                "doc_id": doc_id,
+                "source": article.source,
+                "size_bytes": article.size_bytes,
+                "mtime_ns": article.mtime_ns,
+                "run_id": run_id,
+            },
+        )
+        if doc_id in known_doc_ids or doc_id in documents:
+            n_skipped += 1
+            continue
+        documents[doc_id] = {
+            "doc_id": doc_id,
+            "source": article.source,
+            "path": article.path,
+            "title": normalize_text(article.title) if article.title else None,
+            "url": article.url,
+            "published_at": article.published_at,
+            "text": text,
+            "n_sentences": 0,
+            "n_words": len(text.split()),
+            "language": guess_language(text),
+            "encoding": article.encoding,
+            "ingested_at": ingested_at,
+            "run_id": run_id,
+        }
+    return NormalizedBatch(list(documents.values()), list(files.values()), n_skipped)

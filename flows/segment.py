@@ -107,3 +107,27 @@ def _is_sentence_end(text: str, block_start: int, punct_start: int, end: int, bl
         if len(clause) <= 8 and any(word.strip(",.;:") in ATTRIBUTION_CUES for word in clause):
             return False
     return True
+
+
+def segment_documents(documents: list[dict]) -> list[dict]:
+    """Sentence rows (contract `sentences`, without dedup columns) for each document.
+
+    Sets each document's `n_sentences` as a side effect of counting them.
+    """
+    rows: list[dict] = []
+    for document in documents:
+        text = document["text"]
+        spans = segment_text(text)
+        document["n_sentences"] = len(spans)
+        rows.extend(
+            {
+                "doc_id": document["doc_id"],
+                "sentence_idx": idx,
+                "paragraph_idx": span.paragraph_idx,
+                "start_char": span.start_char,
+                "end_char": span.end_char,
+                "text": text[span.start_char : span.end_char],
+            }
+            for idx, span in enumerate(spans)
+        )
+    return rows

@@ -1,0 +1,142 @@
+"""The `crosswire` command: run the pipeline, query the warehouse."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+app = typer.Typer(help="crosswire: news articles in, a deduplicated, validated DuckDB warehouse out.")
+console = Console(stderr=True)
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the warehouse, Parquet and Data Docs live.")]
+EXAMPLE_QUERY = "select canonical_text, sources from cross_source_sentences"
+
+
+class RichReporter:
+    """Shows each stage as a progress bar on the terminal."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, int] = {}
+
+    def start(self, stage: str, total: int | None) -> None:
+        self.tasks[stage] = self.progress.add_task(stage, total=total)
+
+    def advance(self, stage: str, amount: int) -> None:
+        self.progress.advance(self.tasks[stage], amount)
+
+    def finish(self, stage: str) -> None:
+        task = self.progress.tasks[self.tasks[stage]]
+        self.progress.update(self.tasks[stage], total=task.completed or 1, completed=task.completed or 1)
+
+
+@app.command()
+def run(
+    source: Annotated[
+        list[Path] | None, typer.Option("--source", "-s", help="File or folder of .txt/.jsonl (repeatable).")
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    lock_wait: Annotated[
+        float, typer.Option(help="Seconds to wait for another process holding warehouse.duckdb.")
+    ] = 60.0,
+) -> None:
+    """Run the Prefect flow once: ingest, dedup, extract, validate, load."""
+    from flows import progress
+    from flows.pipeline import ValidationFailed, crosswire_pipeline
+    from flows.warehouse import WarehouseLocked
+
+    sources = [str(p) for p in source] if source else ["seeds"]
+    bars = Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    progress.install(RichReporter(bars))
+    try:
+        with bars:
+            summary = crosswire_pipeline(sources=sources, data_dir=str(data_dir), lock_wait_seconds=lock_wait)
+    except ValidationFailed as error:
+        console.print(f"[bold red]Run failed validation[/]\n{error}")
+        raise typer.Exit(1) from None
+    except WarehouseLocked as error:
+        console.print(f"[bold red]Warehouse busy[/]: {error}")
+        raise typer.Exit(2) from None
+    finally:
+        progress.install(None)
+    _print_summary(summary, data_dir)
+
+
+def _print_summary(summary: dict, data_dir: Path) -> None:
+    table = Table(title=f"crosswire run {summary['run_id']}", show_header=False)
+    rows = [
+        ("documents new / skipped / rejected",
+         f"{summary['documents_new']} / {summary['documents_skipped']} / {summary['files_rejected']}"),
+        ("sentences", summary["sentences"]),
+        ("sentence clusters", summary["clusters"]),
+        ("clusters seen in 2+ sources", summary["cross_source_clusters"]),
+        ("entities", summary["entities"]),
+        ("quotes", summary["quotes"]),
+        ("validation", summary["validation"]),
+        ("warehouse", summary["warehouse"]),
+        ("data docs", summary["data_docs"] or "-"),
+    ]  # fmt: skip
+    for label, value in rows:
+        table.add_row(label, str(value))
+    console.print(table)
+    for path, reason in summary["rejected"][:20]:
+        console.print(f"[yellow]rejected[/] {path}: {reason}")
+    data_flag = "" if data_dir == Path("data") else f" --data-dir {data_dir}"
+    console.print(f'Try: .venv/bin/crosswire query "{EXAMPLE_QUERY}"{data_flag}')
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse (read-only).")],
+    data_dir: DataDir = Path("data"),
+    limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 100,
+) -> None:
+    """Run SQL on a read-only connection to the warehouse and print a table."""
+    import duckdb
+
+    from flows.warehouse import WAREHOUSE_FILE, connect
+
+    db_path = data_dir / WAREHOUSE_FILE
+    if not db_path.exists():
+        console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
+        raise typer.Exit(2)
+    con = connect(db_path, read_only=True, wait_seconds=10)
+    try:
+        result = con.execute(sql)
+        columns = [d[0] for d in result.description] if result.description else []
+        rows = result.fetchmany(limit + 1)
+    except duckdb.Error as error:
+        console.print(f"[red]SQL error[/]: {error}")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    table = Table(*columns, show_lines=False)
+    for row in rows[:limit]:
+        table.add_row(*("NULL" if value is None else str(value) for value in row))
+    Console().print(table)
+    if len(rows) > limit:
+        console.print(f"(first {limit} rows; pass --limit for more)")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""The crosswire Prefect flow: the table of contents of one run.
+
+discover files -> read and decode -> normalize -> segment -> deduplicate -> extract
+-> write Parquet -> validate (Great Expectations) -> load (DuckDB)
+
+Each task is a thin wrapper over a plain function in the stage module of the same name; the
+functions hold the logic and are what the tests call. Tasks opt out of Prefect's input hashing
+(`NO_CACHE`): their inputs are whole batches, and re-runs are made cheap by the warehouse's file
+manifest and document ids instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+
+from flows import batch_store, progress, warehouse
+from flows.contract import TABLES
+from flows.dedup import DedupConfig, assign_clusters
+from flows.extract import ExtractConfig, extract_facts, load_nlp
+from flows.ingest import IngestConfig, Rejection, SourceFile, discover_files, read_source_file
+from flows.normalize import NormalizedBatch, normalize_articles
+from flows.segment import segment_documents
+from flows.validate import ValidationReport, validate_batch
+from flows.warehouse import WAREHOUSE_FILE, WarehouseState
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Every knob of a run; the CLI options and the flow parameters are built from it."""
+
+    sources: tuple[str, ...] = ("seeds",)
+    data_dir: str = "data"
+    lock_wait_seconds: float = 60.0  # how long the load waits for another process's lock
+    suites_dir: str = str(EXPECTATIONS_DIR)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+
+
+class ValidationFailed(RuntimeError):
+    """The batch failed its expectations; it was quarantined and nothing was loaded."""
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    status: str
+    documents_new: int
+    documents_skipped: int
+    files_rejected: int
+    sentences: int
+    clusters: int
+    cross_source_clusters: int
+    entities: int
+    quotes: int
+    validation: str
+    warehouse: str
+    data_docs: str | None
+    rejected: list[tuple[str, str]]
+    seconds_by_stage: dict[str, float]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---- tasks: thin wrappers over the stage functions ------------------------------------------
+
+
+@task(name="read-warehouse-state", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def warehouse_state(data_dir: Path, lock_wait_seconds: float) -> WarehouseState:
+    state = warehouse.read_state(data_dir / WAREHOUSE_FILE, wait_seconds=lock_wait_seconds)
+    batch_store.settle_staging(data_dir, state.committed_run_ids)
+    return state
+
+
+@task(name="discover-files", cache_policy=NO_CACHE)
+def discover(sources: tuple[str, ...], config: IngestConfig) -> tuple[list[SourceFile], list[Rejection]]:
+    return discover_files([Path(s) for s in sources], config)
+
+
+@task(name="read-and-decode", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def read_files(files: list[SourceFile], manifest: dict[str, tuple[int, int, int]], config: IngestConfig):
+    """Read every file that changed since it was last loaded; unchanged files are not opened.
+
+    Returns the articles, the rejections and how many documents the unchanged files hold.
+    """
+    articles, rejected, n_unchanged = [], [], 0
+    with progress.track("read files", len(files)) as advance:
+        for file in files:
+            size_bytes, mtime_ns, n_documents = manifest.get(str(file.path), (None, None, 0))
+            if (size_bytes, mtime_ns) == (file.size_bytes, file.mtime_ns):
+                n_unchanged += n_documents
+            else:
+                file_articles, file_rejected = read_source_file(file, config)
+                articles.extend(file_articles)
+                rejected.extend(file_rejected)
+            advance(1)
+    return articles, rejected, n_unchanged
+
+
+@task(name="normalize", cache_policy=NO_CACHE)
+def normalize(articles, known_doc_ids: set[str], run_id: str, ingested_at: datetime) -> NormalizedBatch:
+    return normalize_articles(articles, known_doc_ids, run_id, ingested_at)
+
+
+@task(name="segment", cache_policy=NO_CACHE)
+def segment(documents: list[dict]) -> list[dict]:
+    return segment_documents(documents)
+
+
+@task(name="deduplicate", cache_policy=NO_CACHE)
+def deduplicate(sentences: list[dict], documents: list[dict], config: DedupConfig) -> list[dict]:
+    return assign_clusters(sentences, documents, config)
+
+
+@functools.lru_cache(maxsize=2)
+def _nlp(config: ExtractConfig):
+    return load_nlp(config)
+
+
+@task(name="extract", cache_policy=NO_CACHE)
+def extract(documents: list[dict], sentences: list[dict], known_entities: list[dict], config: ExtractConfig):
+    if not documents:
+        return {"entity_mentions": [], "entities": [], "quotes": []}
+    return extract_facts(documents, sentences, _nlp(config), config, known_entities=known_entities)
+
+
+@task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def write_parquet(data_dir: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
+    return batch_store.write_batch(data_dir, run_id, tables)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate(tables: dict[str, pa.Table], suites_dir: str, run_id: str, data_dir: Path) -> ValidationReport:
+    return validate_batch(tables, Path(suites_dir), run_id=run_id, data_docs_dir=data_dir / "data_docs")
+
+
+@task(name="load-warehouse", retries=1, retry_delay_seconds=[5], cache_policy=NO_CACHE)
+def load(data_dir: Path, batch_dir: Path, run_row: dict, lock_wait_seconds: float) -> None:
+    warehouse.load_batch(data_dir / WAREHOUSE_FILE, batch_dir, run_row, wait_seconds=lock_wait_seconds)
+    batch_store.publish_batch(data_dir, run_row["run_id"])
+
+
+# ---- the flow -------------------------------------------------------------------------------
+
+
+@flow(name="crosswire", description="Ingest articles, dedup sentences, extract, validate, load DuckDB.")
+def crosswire_pipeline(
+    sources: list[str] | None = None,
+    data_dir: str = "data",
+    lock_wait_seconds: float = 60.0,
+) -> dict:
+    """Run the whole pipeline once over `sources` (files or folders) into `data_dir`."""
+    config = PipelineConfig(
+        sources=tuple(sources or PipelineConfig.sources),
+        data_dir=data_dir,
+        lock_wait_seconds=lock_wait_seconds,
+    )
+    return run_pipeline(config).as_dict()
+
+
+def run_pipeline(config: PipelineConfig) -> RunSummary:
+    """The flow's body; call it inside a flow run (the flow above) to get Prefect tracking."""
+    logger = get_run_logger()
+    data_dir = Path(config.data_dir)
+    run_id = _run_id()
+    started_at = datetime.now(UTC)
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn, *args):
+        began = time.perf_counter()
+        result = fn(*args)
+        timings[name] = round(time.perf_counter() - began, 3)
+        return result
+
+    state = timed("state", warehouse_state, data_dir, config.lock_wait_seconds)
+    files, rejected = timed("discover", discover, config.sources, config.ingest)
+    articles, read_rejected, n_unchanged = timed(
+        "read", read_files, files, state.file_manifest, config.ingest
+    )
+    rejected = rejected + read_rejected
+    batch = timed("normalize", normalize, articles, state.doc_ids, run_id, started_at)
+    sentences = timed("segment", segment, batch.documents)
+    clusters = timed("deduplicate", deduplicate, sentences, batch.documents, config.dedup)
+    facts = timed("extract", extract, batch.documents, sentences, state.entities, config.extract)
+    logger.info(
+        "read %d files (%d unchanged, %d rejected): %d new documents, %d sentences, %d quotes",
+        len(files),
+        n_unchanged,
+        len(rejected),
+        len(batch.documents),
+        len(sentences),
+        len(facts["quotes"]),
+    )
+
+    rows = {
+        "documents": batch.documents,
+        "document_files": batch.document_files,
+        "sentences": sentences,
+        "sentence_clusters": clusters,
+        "rejected_files": [{"run_id": run_id, "path": r.path, "reason": r.reason} for r in rejected],
+        **facts,
+    }
+    tables = {name: TABLES[name].to_arrow(rows[name]) for name in rows}
+    batch_dir = timed("write", write_parquet, data_dir, run_id, tables)
+    report = timed("validate", validate, tables, config.suites_dir, run_id, data_dir)
+    if not report.success:
+        target = batch_store.quarantine_batch(data_dir, run_id, asdict(report))
+        raise ValidationFailed(
+            f"validation failed; nothing was loaded and the batch is in {target}\n{report.summary()}"
+        )
+    run_row = {
+        "run_id": run_id,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "status": "completed",
+        "n_documents_new": len(batch.documents),
+        "n_documents_skipped": batch.n_skipped + n_unchanged,
+        "n_files_rejected": len(rejected),
+        "n_sentences": len(sentences),
+        "validation_success": report.success,
+        "n_expectations": report.n_expectations,
+        "n_expectations_failed": report.n_failed,
+    }
+    timed("load", load, data_dir, batch_dir, run_row, config.lock_wait_seconds)
+    logger.info("stage seconds: %s", timings)
+    return _summarize(data_dir, run_row, report, rejected, timings)
+
+
+def _run_id() -> str:
+    try:
+        return str(get_run_context().flow_run.id)
+    except Exception:  # outside a flow run (plain function call in a script)
+        return str(uuid.uuid4())
+
+
+def _summarize(data_dir: Path, run_row: dict, report: ValidationReport, rejected, timings) -> RunSummary:
+    db_path = data_dir / WAREHOUSE_FILE
+    con = warehouse.connect(db_path, read_only=True)
+    try:
+        clusters, cross_source = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE n_sources >= 2) FROM sentence_clusters"
+        ).fetchone()
+        (entities,) = con.execute("SELECT count(*) FROM entities").fetchone()
+        (quotes,) = con.execute("SELECT count(*) FROM quotes").fetchone()
+        (sentences,) = con.execute("SELECT count(*) FROM sentences").fetchone()
+    finally:
+        con.close()
+    return RunSummary(
+        run_id=run_row["run_id"],
+        status=run_row["status"],
+        documents_new=run_row["n_documents_new"],
+        documents_skipped=run_row["n_documents_skipped"],
+        files_rejected=run_row["n_files_rejected"],
+        sentences=sentences,
+        clusters=clusters,
+        cross_source_clusters=cross_source,
+        entities=entities,
+        quotes=quotes,
+        validation=(
+            f"passed ({report.n_expectations} expectations)"
+            if report.success
+            else f"failed ({report.n_failed} of {report.n_expectations})"
+        ),
+        warehouse=str(db_path),
+        data_docs=report.data_docs_index,
+        rejected=[(r.path, r.reason) for r in rejected],
+        seconds_by_stage=timings,
+    )
