@@ -128,6 +128,49 @@ SENTENCE_CLUSTERS = Table(
     kind="dimension",
 )
 
+SENTENCE_MATCHES = Table(
+    "sentence_matches",
+    "Evidence for near-duplicate links: which two sentence variants matched, how, how closely.",
+    ("match_id",),
+    (
+        _c("match_id", STR, "'m' + 16 hex of BLAKE2b over the two normalized keys", False),
+        _c("cluster_id", STR, "cluster the link put the left variant in", False),
+        _c("left_doc_id", STR, "document of the left variant's first occurrence", False),
+        _c("left_sentence_idx", I32, "its sentence_idx", False),
+        _c("left_text", STR, "its text", False),
+        _c("right_doc_id", STR, "document of the right variant's first occurrence in this batch"),
+        _c("right_sentence_idx", I32, "its sentence_idx (null: the right variant was loaded earlier)"),
+        _c("right_text", STR, "the right variant's text", False),
+        _c("right_cluster_id", STR, "cluster of the right variant", False),
+        _c("method", STR, "minhash_jaccard or containment", False),
+        _c("jaccard", F64, "Jaccard similarity of the two word sets (typos paired off)", False),
+        _c("containment", F64, "share of the shorter's words found in the longer", False),
+        _c("run_id", STR, "run that found the link", False),
+    ),
+)
+
+DEDUP_VARIANTS = Table(
+    "dedup_variants",
+    "Dedup index: every distinct normalized sentence key seen, and its cluster.",
+    ("normalized_key",),
+    (
+        _c("normalized_key", STR, "exact-tier key", False),
+        _c("cluster_id", STR, "cluster it belongs to (never changes once loaded)", False),
+        _c("text", STR, "text of its first-seen occurrence, for verifying later candidates", False),
+        _c("run_id", STR, "run that indexed it", False),
+    ),
+)
+
+DEDUP_BANDS = Table(
+    "dedup_bands",
+    "Dedup index: the MinHash-LSH band hashes of every hashed variant.",
+    ("band_hash", "normalized_key"),
+    (
+        _c("band_hash", I64, "hash of one band of the variant's MinHash signature", False),
+        _c("normalized_key", STR, "variant", False),
+    ),
+)
+
 ENTITIES = Table(
     "entities",
     "Canonical named entities: one row per person, organisation, place, ...",
@@ -217,6 +260,9 @@ TABLES: dict[str, Table] = {
         DOCUMENT_FILES,
         SENTENCES,
         SENTENCE_CLUSTERS,
+        SENTENCE_MATCHES,
+        DEDUP_VARIANTS,
+        DEDUP_BANDS,
         ENTITIES,
         ENTITY_MENTIONS,
         QUOTES,

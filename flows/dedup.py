@@ -1,28 +1,116 @@
 """Dedup stage: group sentence occurrences across documents and sources into clusters.
 
-Exact tier (after C4's and datatrove's sentence dedup, which hash a normalized sentence): two
-sentences are the same when their `normalized_key` (NFKC, casefold, letters and digits only;
-see `flows.normalize.normalized_key`) is equal. The cluster id is derived from the key, so it is
-stable across runs with no index to consult, and a sentence that differs in any digit can never
-share a cluster. Sentences whose key is empty (pure punctuation) each keep a cluster of their own.
+Two tiers, both over distinct *variants* (a variant is one `normalized_key`):
 
-Canonical text (documented rule, applied here for the batch and again at load over every run):
-the text of the first-seen occurrence, ordered by the document's `published_at` (else
-`ingested_at`), then `doc_id`, then `sentence_idx`.
+1. Exact (after C4's and datatrove's sentence dedup, which hash a normalized sentence): two
+   sentences are the same when their `normalized_key` (NFKC, casefold, letters and digits only;
+   `flows.normalize.normalized_key`) is equal, so "G7" = "G-7" and "U.S." = "US".
+2. Near-duplicate (MinHash-LSH, Broder 1997; banding as in Leskovec et al., *Mining of Massive
+   Datasets* ch. 3): each variant of `min_tokens`+ words becomes a set of normalized word
+   tokens, hashed by rensa's MinHash (`num_perm` permutations) and cut into `bands` bands.
+   Variants sharing a band are candidates; every candidate pair is verified on the exact token
+   sets before it links:
+   - `minhash_jaccard`: Jaccard >= `jaccard_threshold`, a one-letter typo in a word of 4+
+     letters counting as the same word;
+   - `containment`: every word of the shorter is in the longer and the longer only adds an
+     attribution clause (a cue verb such as "said") or at most `max_added_share` more words.
+   Guards, whatever the similarity: the digits of the two sentences must be identical (a
+   sentence that differs in any number never merges), negations must agree, and a word swapped
+   for a capitalised word (another name) rejects the pair.
+   Clusters are the connected components of verified links.
+
+Stable ids and incremental runs: the index (variant -> cluster, and its band hashes) lives in
+the warehouse (`dedup_variants`, `dedup_bands`), loaded in the same transaction as the
+sentences. A new run hashes only variants it has not seen, looks its band hashes up in the
+index, and joins an existing cluster when it links to one (the most similar); existing clusters
+are never merged or renamed. A new cluster's id is a hash of its founding (first-seen) variant.
+
+Canonical text (applied here for the batch and again at load over every run): the text of the
+first-seen occurrence, ordered by the document's `published_at` (else `ingested_at`), then
+`doc_id`, then `sentence_idx`.
+
+Limits: word sets ignore order, so "A beat B" and "B beat A" would match; sentences of fewer
+than `min_tokens` words only match exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+from rensa import RMinHash
 
 from flows.ids import stable_id
 from flows.normalize import normalized_key
+from flows.segment import ATTRIBUTION_CUES
 
 
 @dataclass(frozen=True)
 class DedupConfig:
-    min_key_chars: int = 1  # sentences with a shorter key are never clustered with others
+    num_perm: int = 128  # MinHash permutations
+    bands: int = 32  # LSH bands of num_perm / bands rows: P(candidate | J=0.6) ~ 0.99
+    jaccard_threshold: float = 0.7  # verified word-set Jaccard that makes two variants one
+    max_added_share: float = 0.5  # containment: words the longer may add, as a share of it
+    min_tokens: int = 5  # shorter sentences only match exactly
+    seed: int = 42
+
+
+@dataclass
+class DedupResult:
+    clusters: list[dict]  # contract sentence_clusters rows (batch-level counts)
+    matches: list[dict]  # contract sentence_matches rows
+    variants: list[dict]  # new dedup_variants rows
+    bands: list[dict]  # new dedup_bands rows
+
+
+class DedupIndex(Protocol):
+    """What earlier runs know: the warehouse implements it, `MemoryIndex` stands in for tests."""
+
+    def clusters_of(self, keys: list[str]) -> dict[str, str]:
+        """normalized_key -> cluster_id for the keys already indexed."""
+        ...
+
+    def candidates(self, band_hashes: np.ndarray) -> list[dict]:
+        """Indexed variants sharing a band hash: band_hash, normalized_key, cluster_id, text."""
+        ...
+
+
+@dataclass
+class MemoryIndex:
+    """An in-memory index built from earlier results (tests, and a warehouse not yet created)."""
+
+    variants: dict[str, dict] = field(default_factory=dict)
+    bands: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, result: DedupResult) -> None:
+        self.variants.update((v["normalized_key"], v) for v in result.variants)
+        for band in result.bands:
+            self.bands[band["band_hash"]].append(band["normalized_key"])
+
+    def clusters_of(self, keys: list[str]) -> dict[str, str]:
+        return {k: self.variants[k]["cluster_id"] for k in keys if k in self.variants}
+
+    def candidates(self, band_hashes: np.ndarray) -> list[dict]:
+        found = []
+        for band_hash in set(band_hashes.ravel().tolist()):
+            for key in self.bands.get(band_hash, ()):
+                variant = self.variants[key]
+                found.append(
+                    {
+                        "band_hash": band_hash,
+                        **{c: variant[c] for c in ("normalized_key", "cluster_id", "text")},
+                    }
+                )
+        return found
+
+
+_NEGATIONS = frozenset("not no never nor nt cannot without none nobody nothing neither".split())
+_DIGITS = re.compile(r"\d+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def cluster_id_for(key: str) -> str:
@@ -33,53 +121,260 @@ def first_seen_order(document: dict, sentence_idx: int) -> tuple[datetime, str, 
     return (document["published_at"] or document["ingested_at"], document["doc_id"], sentence_idx)
 
 
-def assign_clusters(
-    sentences: list[dict], documents: list[dict], config: DedupConfig = DedupConfig()
-) -> list[dict]:
-    """Set `normalized_key` and `cluster_id` on every sentence row; return the batch's cluster rows.
+def tokens_of(text: str) -> list[str]:
+    """Normalized words: casefolded, inner punctuation dropped ("G-7" -> "g7"), digits kept."""
+    words = (_NOT_WORD.sub("", word) for word in text.casefold().split())
+    return [word for word in words if word]
 
-    Cluster rows carry counts over this batch; the load refreshes them over every loaded run.
-    """
+
+def _proper_words(text: str) -> set[str]:
+    """Normalized forms of capitalised words not opening the sentence (names, places)."""
+    words = text.split()
+    return {tokens_of(w)[0] for w in words[1:] if w[:1].isupper() and tokens_of(w)}
+
+
+def variant_bands(texts: list[str], config: DedupConfig) -> np.ndarray:
+    """LSH band hashes, shape (len(texts), bands), int64: one MinHash per text via rensa."""
+    if not texts:
+        return np.zeros((0, config.bands), dtype=np.int64)
+    digests = np.asarray(
+        RMinHash.digests_from_token_sets([set(tokens_of(t)) for t in texts], config.num_perm, config.seed),
+        dtype=np.uint64,
+    )
+    rows = config.num_perm // config.bands
+    banded = digests[:, : rows * config.bands].reshape(len(texts), config.bands, rows)
+    mixed = np.zeros((len(texts), config.bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for row in range(rows):
+            mixed = (mixed ^ banded[:, :, row]) * np.uint64(0x100000001B3)
+        mixed ^= np.arange(config.bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return mixed.view(np.int64)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    method: str
+    jaccard: float
+    containment: float
+
+
+def compare(left: str, right: str, config: DedupConfig) -> Verdict | None:
+    """Verify a candidate pair on exact word sets; None when the two must not merge."""
+    left_words, right_words = set(tokens_of(left)), set(tokens_of(right))
+    only_left, only_right = _pair_off_typos(left_words - right_words, right_words - left_words)
+    differing = only_left | only_right
+    if differing & _NEGATIONS:
+        return None
+    if only_left and only_right and differing & (_proper_words(left) | _proper_words(right)):
+        return None
+    shared = len(left_words & right_words) + len(left_words - right_words) - len(only_left)
+    smaller, longer = sorted((len(left_words), len(right_words)))
+    jaccard = shared / (shared + len(only_left) + len(only_right))
+    if jaccard >= config.jaccard_threshold and _DIGITS.findall(left) == _DIGITS.findall(right):
+        return Verdict("minhash_jaccard", round(jaccard, 4), round(shared / smaller, 4))
+    # containment: the shorter is all there, the longer adds an attribution clause or a little
+    shorter_text, longer_text = (left, right) if len(left_words) <= len(right_words) else (right, left)
+    shorter_extra, added = (only_left, only_right) if shorter_text is left else (only_right, only_left)
+    if shorter_extra or not added or smaller < config.min_tokens:
+        return None
+    if not _is_subsequence(_DIGITS.findall(shorter_text), _DIGITS.findall(longer_text)):
+        return None
+    adds_numbers = any(ch.isdigit() for word in added for ch in word)
+    if added & ATTRIBUTION_CUES or (len(added) <= config.max_added_share * longer and not adds_numbers):
+        return Verdict("containment", round(jaccard, 4), 1.0)
+    return None
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    remaining = iter(long)
+    return all(item in remaining for item in short)
+
+
+def _pair_off_typos(only_left: set[str], only_right: set[str]) -> tuple[set[str], set[str]]:
+    """Drop word pairs one edit apart (4+ letters, no digits): the same word, misspelt."""
+    if not only_left or not only_right:
+        return only_left, only_right
+    from rapidfuzz.distance import Levenshtein
+
+    left, right = set(only_left), set(only_right)
+    for word in sorted(only_left):
+        if len(word) < 4 or any(ch.isdigit() for ch in word):
+            continue
+        match = next((o for o in sorted(right) if len(o) >= 4 and Levenshtein.distance(word, o) <= 1), None)
+        if match is not None:
+            left.discard(word)
+            right.discard(match)
+    return left, right
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def assign_clusters(
+    sentences: list[dict],
+    documents: list[dict],
+    config: DedupConfig = DedupConfig(),
+    index: DedupIndex | None = None,
+    *,
+    run_id: str = "",
+) -> DedupResult:
+    """Set `normalized_key` and `cluster_id` on every sentence row; return clusters and evidence."""
+    index = index if index is not None else MemoryIndex()
     by_doc = {document["doc_id"]: document for document in documents}
+    first: dict[str, dict] = {}  # variant -> its first-seen occurrence
+    order: dict[str, tuple] = {}
+    for sentence in sentences:
+        key = sentence["normalized_key"] = normalized_key(sentence["text"])
+        seen = first_seen_order(by_doc[sentence["doc_id"]], sentence["sentence_idx"])
+        if key not in order or seen < order[key]:
+            order[key], first[key] = seen, sentence
+
+    known = index.clusters_of(sorted(first))
+    new_keys = sorted(k for k in first if k not in known)
+    hashed = [k for k in new_keys if len(tokens_of(first[k]["text"])) >= config.min_tokens]
+    bands = variant_bands([first[k]["text"] for k in hashed], config)
+    links = _verified_links(hashed, bands, first, index.candidates(bands) if hashed else [], config)
+
+    components = _UnionFind()
+    for key in new_keys:
+        components.find(key)
+    best_existing: dict[str, tuple[float, str]] = {}
+    for link in links:
+        if link["right_key"] in first and link["right_key"] not in known:
+            components.union(link["left_key"], link["right_key"])
+    for link in links:
+        target = known.get(link["right_key"]) or link["right_cluster_id"]
+        if target:
+            root = components.find(link["left_key"])
+            best_existing[root] = max(best_existing.get(root, (0.0, "")), (link["jaccard"], target))
+
+    members: dict[str, list[str]] = defaultdict(list)
+    for key in new_keys:
+        members[components.find(key)].append(key)
+    key_cluster = dict(known)
+    for root, keys in members.items():
+        founder = min(keys, key=lambda k: order[k])
+        cluster_id = best_existing[root][1] if root in best_existing else cluster_id_for(founder)
+        key_cluster.update(dict.fromkeys(keys, cluster_id))
+
+    for sentence in sentences:
+        sentence["cluster_id"] = key_cluster[sentence["normalized_key"]]
+    return DedupResult(
+        clusters=_cluster_rows(sentences, by_doc),
+        matches=[_match_row(link, first, key_cluster, run_id) for link in links],
+        variants=[
+            {"normalized_key": k, "cluster_id": key_cluster[k], "text": first[k]["text"], "run_id": run_id}
+            for k in new_keys
+        ],
+        bands=[
+            {"band_hash": int(h), "normalized_key": k}
+            for k, row in zip(hashed, bands, strict=True)
+            for h in row
+        ],
+    )
+
+
+def _verified_links(
+    hashed: list[str], bands: np.ndarray, first: dict[str, dict], candidates: list[dict], config: DedupConfig
+) -> list[dict]:
+    buckets: dict[int, list[str]] = defaultdict(list)
+    for key, row in zip(hashed, bands, strict=True):
+        for band_hash in row.tolist():
+            buckets[band_hash].append(key)
+    pairs: set[tuple[str, str]] = set()
+    for keys in buckets.values():
+        for i, left in enumerate(keys):
+            pairs.update((left, right) for right in keys[i + 1 :])
+    old_texts: dict[str, tuple[str, str]] = {}
+    for candidate in candidates:
+        for left in buckets.get(candidate["band_hash"], ()):
+            pairs.add((left, candidate["normalized_key"]))
+        old_texts[candidate["normalized_key"]] = (candidate["text"], candidate["cluster_id"])
+    links = []
+    for left, right in sorted(pairs):
+        right_text, right_cluster = old_texts.get(right, (None, None))
+        if right in first:
+            right_text = first[right]["text"]
+        verdict = compare(first[left]["text"], right_text, config)
+        if verdict:
+            links.append(
+                {
+                    "left_key": left,
+                    "right_key": right,
+                    "right_text": right_text,
+                    "right_cluster_id": right_cluster if right not in first else None,
+                    "method": verdict.method,
+                    "jaccard": verdict.jaccard,
+                    "containment": verdict.containment,
+                }
+            )
+    return links
+
+
+def _match_row(link: dict, first: dict[str, dict], key_cluster: dict[str, str], run_id: str) -> dict:
+    left = first[link["left_key"]]
+    right = first.get(link["right_key"])
+    return {
+        "match_id": stable_id("m", link["left_key"], link["right_key"]),
+        "cluster_id": key_cluster[link["left_key"]],
+        "left_doc_id": left["doc_id"],
+        "left_sentence_idx": left["sentence_idx"],
+        "left_text": left["text"],
+        "right_doc_id": right["doc_id"] if right else None,
+        "right_sentence_idx": right["sentence_idx"] if right else None,
+        "right_text": link["right_text"],
+        "right_cluster_id": key_cluster.get(link["right_key"], link["right_cluster_id"]),
+        "method": link["method"],
+        "jaccard": link["jaccard"],
+        "containment": link["containment"],
+        "run_id": run_id,
+    }
+
+
+def _cluster_rows(sentences: list[dict], by_doc: dict[str, dict]) -> list[dict]:
     clusters: dict[str, dict] = {}
     for sentence in sentences:
-        key = normalized_key(sentence["text"])
-        sentence["normalized_key"] = key
-        if len(key) >= config.min_key_chars:
-            cluster_id = cluster_id_for(key)
-        else:
-            cluster_id = stable_id("s", sentence["doc_id"], sentence["sentence_idx"])
-        sentence["cluster_id"] = cluster_id
         document = by_doc[sentence["doc_id"]]
-        order = first_seen_order(document, sentence["sentence_idx"])
-        cluster = clusters.get(cluster_id)
+        seen = first_seen_order(document, sentence["sentence_idx"])
+        cluster = clusters.get(sentence["cluster_id"])
         if cluster is None:
-            cluster = clusters[cluster_id] = {
-                "cluster_id": cluster_id,
-                "_order": order,
+            cluster = clusters[sentence["cluster_id"]] = {
+                "cluster_id": sentence["cluster_id"],
+                "_order": seen,
                 "_documents": set(),
                 "_sources": set(),
                 "n_occurrences": 0,
             }
-        if order <= cluster["_order"] or "canonical_text" not in cluster:
+        if seen <= cluster["_order"] or "canonical_text" not in cluster:
             cluster.update(
-                _order=order,
+                _order=seen,
                 canonical_text=sentence["text"],
-                normalized_key=key,
+                normalized_key=sentence["normalized_key"],
                 first_seen_doc_id=document["doc_id"],
                 first_seen_source=document["source"],
-                first_seen_at=order[0],
+                first_seen_at=seen[0],
             )
         cluster["n_occurrences"] += 1
         cluster["_documents"].add(document["doc_id"])
         cluster["_sources"].add(document["source"])
-    return [_finish(cluster) for cluster in clusters.values()]
-
-
-def _finish(cluster: dict) -> dict:
-    sources = sorted(cluster.pop("_sources"))
-    cluster["n_documents"] = len(cluster.pop("_documents"))
-    cluster["n_sources"] = len(sources)
-    cluster["sources"] = sources
-    del cluster["_order"]
-    return cluster
+    rows = []
+    for cluster in clusters.values():
+        sources = sorted(cluster.pop("_sources"))
+        cluster["n_documents"] = len(cluster.pop("_documents"))
+        cluster["n_sources"] = len(sources)
+        cluster["sources"] = sources
+        del cluster["_order"]
+        rows.append(cluster)
+    return rows

@@ -25,7 +25,7 @@ from prefect.context import get_run_context
 
 from flows import batch_store, progress, warehouse
 from flows.contract import TABLES
-from flows.dedup import DedupConfig, assign_clusters
+from flows.dedup import DedupConfig, DedupResult, assign_clusters
 from flows.extract import ExtractConfig, extract_facts, load_nlp
 from flows.ingest import IngestConfig, Rejection, SourceFile, discover_files, read_source_file
 from flows.normalize import NormalizedBatch, normalize_articles
@@ -122,8 +122,16 @@ def segment(documents: list[dict]) -> list[dict]:
 
 
 @task(name="deduplicate", cache_policy=NO_CACHE)
-def deduplicate(sentences: list[dict], documents: list[dict], config: DedupConfig) -> list[dict]:
-    return assign_clusters(sentences, documents, config)
+def deduplicate(
+    sentences: list[dict],
+    documents: list[dict],
+    config: DedupConfig,
+    data_dir: Path,
+    run_id: str,
+    wait: float,
+) -> DedupResult:
+    with warehouse.dedup_index(data_dir / WAREHOUSE_FILE, wait_seconds=wait) as index:
+        return assign_clusters(sentences, documents, config, index, run_id=run_id)
 
 
 @functools.lru_cache(maxsize=2)
@@ -194,7 +202,16 @@ def run_pipeline(config: PipelineConfig) -> RunSummary:
     rejected = rejected + read_rejected
     batch = timed("normalize", normalize, articles, state.doc_ids, run_id, started_at)
     sentences = timed("segment", segment, batch.documents)
-    clusters = timed("deduplicate", deduplicate, sentences, batch.documents, config.dedup)
+    dedup = timed(
+        "deduplicate",
+        deduplicate,
+        sentences,
+        batch.documents,
+        config.dedup,
+        data_dir,
+        run_id,
+        config.lock_wait_seconds,
+    )
     facts = timed("extract", extract, batch.documents, sentences, state.entities, config.extract)
     logger.info(
         "read %d files (%d unchanged, %d rejected): %d new documents, %d sentences, %d quotes",
@@ -210,7 +227,10 @@ def run_pipeline(config: PipelineConfig) -> RunSummary:
         "documents": batch.documents,
         "document_files": batch.document_files,
         "sentences": sentences,
-        "sentence_clusters": clusters,
+        "sentence_clusters": dedup.clusters,
+        "sentence_matches": dedup.matches,
+        "dedup_variants": dedup.variants,
+        "dedup_bands": dedup.bands,
         "rejected_files": [{"run_id": run_id, "path": r.path, "reason": r.reason} for r in rejected],
         **facts,
     }

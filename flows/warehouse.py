@@ -15,12 +15,16 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from flows.contract import TABLES
+from flows.dedup import MemoryIndex
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -96,6 +100,48 @@ def read_state(db_path: Path, *, wait_seconds: float = 60.0) -> WarehouseState:
             committed_run_ids={row[0] for row in con.execute("SELECT run_id FROM runs").fetchall()},
             entities=entity_table.to_pylist(),
         )
+    finally:
+        con.close()
+
+
+class WarehouseDedupIndex:
+    """The dedup index tables of the warehouse, queried for one batch's keys and band hashes."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def clusters_of(self, keys: list[str]) -> dict[str, str]:
+        self.con.register("batch_keys", pa.table({"normalized_key": pa.array(keys, pa.string())}))
+        rows = self.con.execute(
+            "SELECT normalized_key, cluster_id FROM dedup_variants JOIN batch_keys USING (normalized_key)"
+        ).fetchall()
+        return dict(rows)
+
+    def candidates(self, band_hashes: np.ndarray) -> list[dict]:
+        self.con.register(
+            "batch_bands", pa.table({"band_hash": pa.array(np.unique(band_hashes), pa.int64())})
+        )
+        return (
+            self.con.execute(
+                """SELECT b.band_hash, v.normalized_key, v.cluster_id, v.text
+               FROM dedup_bands AS b JOIN batch_bands USING (band_hash)
+               JOIN dedup_variants AS v USING (normalized_key)"""
+            )
+            .fetch_arrow_table()
+            .to_pylist()
+        )
+
+
+@contextlib.contextmanager
+def dedup_index(db_path: Path, *, wait_seconds: float = 60.0) -> Iterator[WarehouseDedupIndex | MemoryIndex]:
+    """The warehouse's dedup index, read-only; an empty one before the first load."""
+    if not db_path.exists():
+        yield MemoryIndex()
+        return
+    con = connect(db_path, read_only=True, wait_seconds=wait_seconds)
+    try:
+        tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        yield WarehouseDedupIndex(con) if "dedup_variants" in tables else MemoryIndex()
     finally:
         con.close()
 

@@ -1,0 +1,656 @@
+"""Direct quotes and who said them: quote-mark pairing plus attribution rules over the entity mentions.
+
+Quote spans (a regular-expression scan, paragraph by paragraph):
+- A straight `"` opens when whitespace or a bracket is before it and a non-space after it, closes in
+  the mirror case; otherwise it toggles. Curly and guillemet marks say which they are.
+- An opening mark inside an open quote closes the open one first: a paragraph that re-opens without
+  closing (the "new paragraph" convention after paragraphs were joined). A quote still open at the
+  end of a paragraph ends there, and when the next paragraph starts with an opening mark that quote
+  continues it. Every part is its own row; offsets exclude the marks.
+- Scare quotes and titles are not speech: a span is skipped when it is Title Case with no closing
+  punctuation ("Lord of the Rings"), or, without attribution, shorter than 4 words ("reset") or a
+  fragment with no closing punctuation that the sentence runs on after ("direct participation" of).
+
+Speaker (a resolved speaker after the quote wins, then one before it; the cue word is recorded):
+- after the closing mark, in the same sentence: `"...," <speaker> [also|later|...] <cue>` (a few
+  describing words may precede the name: `"...," deputy planning director Jose Leibovich said`) or
+  `"...," <cue> <speaker>`; when the quote ends a sentence with . ! or ?, the attribution sentence
+  must end within 6 words of the cue (`"..." Tillerson said.`, not `"..." He said the plan ...`),
+  and a cue followed by ':' belongs to the next quote;
+- before the opening mark, in the same sentence: the last cue with its speaker before it
+  (`Kremlin spokesman Dmitry Peskov said: "`, `X told reporters that ... "`, `X, the party's
+  chairman, said`) or after it (`according to X, "`, `Said the report: "`; never after told or
+  asked, whose object is the listener); a participle cue (`..., adding: "`) takes the subject of
+  its sentence; a bare `<person>: "` has the cue ':';
+- a speaker phrase after a cue runs until punctuation, a function word or a third lower-case word
+  (`said Janco Partners analyst Martin Pyykkonen`); its first person is the speaker;
+- a speaker is a PERSON mention (`named`, its entity's canonical name), `he`/`she` (`pronoun`: the
+  latest person mentioned outside quotes in this or the two previous paragraphs, skipping
+  possessives, objects of a preposition, coordinated names and a known honorific gender that
+  disagrees), `the <title>` (`title`: the one person the document introduced with that title;
+  then-/former- titles do not count), an ORG/GPE/FAC mention or plural NORP ("the
+  Conservatives") or a `the <Capitalized words | government | ministry | ...>` phrase
+  (`organisation`), or `Mr|Ms|Dr <Name>` when NER missed the name (`named`, no entity);
+- no cue: a quote that continues an earlier quote (next paragraph or re-opened), or that follows a
+  quote with a speaker with nothing but that quote's attribution in between, takes its speaker
+  (`continuation`); a chain whose later part is attributed gives that speaker to its earlier parts.
+- otherwise the speaker is null and the method `none`: unresolved pronouns, ambiguous titles
+  ("the president" with two presidents in the story) and generic subjects ("a spokesman said",
+  "the company said") are never guessed; the cue is still recorded when there was one, but an
+  unresolved cue does not save a short or embedded phrase from the scare-quote filter.
+Limits: single-quoted speech (British headline style) is not read; nested double quotes break the
+pairing of that paragraph; the pronoun rule is recency with filters, not coreference, so a "he"
+after two men in one sentence can pick the wrong one, and a work or club that NER tags PERSON can
+be picked; "they said" and "it said" stay unresolved; a speaker NER did not tag and no title or
+honorific introduces ("said Papadoyiannakis") stays unresolved.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, replace
+
+from flows.extract_entities import (
+    SPEECH_VERBS,
+    TITLE_CONNECTORS,
+    TITLE_MODIFIERS,
+    Mention,
+    is_title_chain,
+    is_title_word,
+    word_key,
+)
+from flows.ids import stable_id
+from flows.normalize import normalized_key
+
+PARTICIPLE_CUES = """saying adding telling writing warning explaining insisting noting asking arguing
+    claiming declaring stressing urging""".split()
+ORG_NOUNS = frozenset(
+    """government ministry department office council committee commission agency company firm
+    group party police army military court embassy administration authority authorities bank union
+    federation association board foundation institute organisation organization service regime
+    cabinet parliament congress senate assembly league club team campaign charity watchdog regulator
+    network channel newspaper broadcaster spokesman spokeswoman spokesperson""".split()
+)
+ORG_MODIFIERS = TITLE_MODIFIERS | {"federal", "central", "joint", "regional", "royal"}
+
+_MARK = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')
+_CUE = re.compile(
+    r"\b(according to|According to|went on|pointed out|"
+    + "|".join(sorted(SPEECH_VERBS) + PARTICIPLE_CUES)
+    + r")\b"
+)
+_ADVERB_TAIL = re.compile(
+    r"(?:[\s,]+(?:also|later|then|has|had|have|was|once|previously|reportedly|recently|earlier|"
+    r"simply|quickly|flatly|bluntly|today|yesterday|again|further|repeatedly|would|will|"
+    r"has since|only))+[\s,]*$"
+)
+_PRONOUN_END = re.compile(r"(?<![\w'-])(he|she|He|She)$")
+_PRONOUN_START = re.compile(r"(he|she|He|She)\b")
+_HONORIFIC_NAME = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Prof)\.?\s+([A-Z][\w'-]+)"
+_HONORIFIC_END = re.compile(r"(?<![\w'-])" + _HONORIFIC_NAME + "$")
+_HONORIFIC_START = re.compile(_HONORIFIC_NAME + r"\b")
+_ARTICLE = re.compile(r"(?<![\w'-])[Tt]he\s+")
+_PHRASE_WORD = re.compile(r"[\w'&.-]+")
+_LEAD_IN = re.compile(
+    r"(?:(?:But|And|However|Meanwhile|Earlier|Later|Yesterday|Today|Now|So|Then|Also)\b[\s,]*)*"
+)
+_NAME_AFTER_COMMA = re.compile(r", *")
+_ONLY_PUNCTUATION = re.compile(r"[\s,.;:!?-]*")
+_TERMINAL = tuple(".!?,;:-")
+_BLOCKED_BEFORE = frozenset(
+    """of the with by to from against for on in at about and or than between under over like as
+    toward towards into onto upon without""".split()
+)
+_FUNCTION_WORDS = frozenset(
+    """a an in on at with to from by after before during as that who whose which when while because
+    and but or so then not it he she they his her its their is was has had will would said says
+    told yesterday today tonight afterwards later earlier recently last this next""".split()
+)
+# cues whose object is the listener, not the speaker: `told Reuters`, `asked the minister`
+OBJECT_CUES = frozenset("told tells asked asks urged urges warned warns".split())
+_MAX_SPEAKER_WORDS = 8
+_MAX_TAIL_WORDS = 6
+_PRONOUN_PARAGRAPHS = 2
+
+
+@dataclass
+class QuoteSpan:
+    """One contiguous quoted span: marks, inner offsets, and the quote it continues, if any."""
+
+    open_mark: int
+    close_mark: int  # the closing mark, or where an unclosed quote stops
+    start_char: int
+    end_char: int
+    paragraph_idx: int
+    closed: bool
+    continues: int | None = None
+
+
+@dataclass(frozen=True)
+class Attribution:
+    speaker: str | None
+    entity_id: str | None
+    method: str
+    cue: str | None
+    # text consumed by the attribution: where its speaker phrase starts, where the clause ends
+    phrase_start: int = 0
+    clause_end: int | None = None
+
+
+NO_SPEAKER = Attribution(None, None, "none", None)
+
+
+def quote_spans(text: str, paragraphs: list[tuple[int, int]]) -> list[QuoteSpan]:
+    """Every quoted span of a document, in text order (before the speech/scare-quote filter)."""
+    spans: list[QuoteSpan] = []
+    carried: int | None = None
+    for paragraph_idx, (paragraph_start, paragraph_end) in enumerate(paragraphs):
+        unclosed_before, carried = carried, None
+        open_at: int | None = None
+        continues: int | None = None
+        for match in _MARK.finditer(text, paragraph_start, paragraph_end):
+            position, kind = match.start(), _mark_kind(text, match.start())
+            if open_at is None:
+                if kind != "close":
+                    opens_paragraph = not text[paragraph_start:position].strip()
+                    open_at, continues = position, unclosed_before if opens_paragraph else None
+                unclosed_before = None
+            elif kind == "open":
+                part = QuoteSpan(open_at, position, 0, 0, paragraph_idx, closed=False, continues=continues)
+                continues, open_at = _add_span(text, spans, part), position
+            else:
+                part = QuoteSpan(open_at, position, 0, 0, paragraph_idx, closed=True, continues=continues)
+                _add_span(text, spans, part)
+                open_at = None
+        if open_at is not None:
+            part = QuoteSpan(open_at, paragraph_end, 0, 0, paragraph_idx, closed=False, continues=continues)
+            carried = _add_span(text, spans, part)
+    return spans
+
+
+def _add_span(text: str, spans: list[QuoteSpan], span: QuoteSpan) -> int | None:
+    """Append `span` with its inner offsets (inside the marks, whitespace trimmed); its index."""
+    start, end = span.open_mark + 1, span.close_mark
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end <= start:
+        return None
+    span.start_char, span.end_char = start, end
+    spans.append(span)
+    return len(spans) - 1
+
+
+def _mark_kind(text: str, position: int) -> str:
+    mark = text[position]
+    if mark in "\u201c\u201e\u00ab":
+        return "open"
+    if mark in "\u201d\u00bb":
+        return "close"
+    before = text[position - 1] if position > 0 else " "
+    after = text[position + 1] if position + 1 < len(text) else " "
+    opens = (before.isspace() or before in "([{-/") and not after.isspace()
+    closes = not before.isspace() and (after.isspace() or after in ".,;:!?)]}-/")
+    if opens != closes:
+        return "open" if opens else "close"
+    return "either"
+
+
+class QuoteContext:
+    """One document's text, sentences, paragraphs and mentions, indexed for attribution."""
+
+    def __init__(self, text: str, sentences: list[tuple[int, int, int]], mentions: list[Mention]):
+        self.text = text
+        self.sentence_starts = [start for start, _, _ in sentences]
+        self.sentence_ends = [end for _, end, _ in sentences]
+        bounds: dict[int, list[int]] = {}
+        for start, end, paragraph_idx in sentences:
+            bounds.setdefault(paragraph_idx, [start, end])[1] = end
+        self.paragraphs = [tuple(bounds[index]) for index in sorted(bounds)]
+        self.mentions = mentions
+        self.mention_starts = [m.start_char for m in mentions]
+        self.ending_at = {m.end_char: m for m in mentions}
+        self.starting_at = {m.start_char: m for m in mentions} | {m.title_start: m for m in mentions}
+        self.persons = [m for m in mentions if m.label == "PERSON" and m.entity is not None]
+        self.person_starts = [m.start_char for m in self.persons]
+        self.gender = {m.entity: m.gender for m in self.persons if m.gender}
+        self.quoted: list[tuple[int, int]] = []
+
+    def sentence_start(self, position: int) -> int:
+        index = bisect_right(self.sentence_starts, position) - 1
+        return self.sentence_starts[index] if index >= 0 else 0
+
+    def sentence_end_after(self, position: int) -> int:
+        index = bisect_right(self.sentence_ends, position)
+        return self.sentence_ends[index] if index < len(self.sentence_ends) else len(self.text)
+
+    def in_quote(self, position: int) -> bool:
+        return any(open_mark < position < close_mark for open_mark, close_mark in self.quoted)
+
+
+def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
+    """`quotes` rows of one document."""
+    text = ctx.text
+    spans = quote_spans(text, ctx.paragraphs)
+    ctx.quoted = [(span.open_mark, span.close_mark) for span in spans]
+    continued = {span.continues for span in spans if span.continues is not None}
+    attributions: dict[int, Attribution] = {}
+    kept: list[int] = []
+    for index, span in enumerate(spans):
+        after, before = _attribution_after(ctx, span), _attribution_before(ctx, spans, index)
+        own = next((a for a in (after, before) if a and a.speaker), after or before)
+        chained = span.continues is not None or index in continued
+        # a cue whose speaker stays unknown does not make a short or embedded phrase speech
+        if not _is_speech(text, span, bool(own and own.speaker) or chained):
+            continue
+        if own is None:
+            own = _continuation(ctx, spans, index, kept, attributions)
+        attributions[index] = own
+        kept.append(index)
+    _share_chain_speakers(spans, kept, attributions)
+    rows = []
+    for index in kept:
+        span, attribution = spans[index], attributions[index]
+        quote_text = text[span.start_char : span.end_char]
+        key = normalized_key(quote_text)
+        rows.append(
+            {
+                "quote_id": stable_id("q", doc_id, span.start_char, span.end_char),
+                "doc_id": doc_id,
+                "start_char": span.start_char,
+                "end_char": span.end_char,
+                "text": quote_text,
+                "normalized_key": key,
+                "quote_cluster_id": stable_id("k", key),
+                "speaker": attribution.speaker,
+                "speaker_entity_id": attribution.entity_id,
+                "speaker_method": attribution.method,
+                "cue": attribution.cue,
+            }
+        )
+    return rows
+
+
+def _is_speech(text: str, span: QuoteSpan, attributed: bool) -> bool:
+    quoted = text[span.start_char : span.end_char]
+    words = quoted.split()
+    punctuated = quoted.endswith(_TERMINAL) or quoted.endswith("...")
+    long_words = [w for w in words if len(w.strip("\"',.;:!?()")) > 3]
+    if not punctuated and long_words and all(w[:1].isupper() for w in long_words):
+        return False  # a title: "Lord of the Rings", "Today programme"
+    if attributed:
+        return True
+    if len(words) < 4:
+        return False
+    return punctuated or not _runs_on(text, span)
+
+
+def _runs_on(text: str, span: QuoteSpan) -> bool:
+    """The sentence continues after the closing mark with a lower-case word ('... of other G7')."""
+    if not span.closed:
+        return False
+    following = re.match(r"\s*([\w(])", text[span.close_mark + 1 : span.close_mark + 30])
+    return bool(following) and (following.group(1).islower() or following.group(1).isdigit())
+
+
+def _attribution_after(ctx: QuoteContext, span: QuoteSpan) -> Attribution | None:
+    """`"...," X said` or `"...," said X`, in the clause right after the closing mark."""
+    if not span.closed:
+        return None
+    text = ctx.text
+    start = span.close_mark + 1
+    first_word = start + len(text[start : start + 50]) - len(text[start : start + 50].lstrip())
+    sentence_end = min(ctx.paragraphs[span.paragraph_idx][1], ctx.sentence_end_after(first_word))
+    following = [open_mark for open_mark, _ in ctx.quoted if open_mark > span.close_mark]
+    end = min([sentence_end, start + 250, *following[:1]])
+    cue = _CUE.search(text, start, end)
+    if not cue or len(text[start : cue.start()].split()) > _MAX_SPEAKER_WORDS + 2:
+        return None
+    if text[cue.end() : end].rstrip().endswith(":"):
+        return None  # `He added: "...` introduces the next quote
+    lead = start + len(text[start : cue.start()]) - len(text[start : cue.start()].lstrip(" ,"))
+    verb = cue.group(1)
+    if lead >= cue.start():
+        attribution = _speaker_starting_at(ctx, cue.end(), end, verb) or replace(NO_SPEAKER, cue=verb)
+    else:
+        attribution = _speaker_ending_at(ctx, lead, cue.start(), verb)
+        if attribution and not _is_descriptor(text[lead : attribution.phrase_start]):
+            return None
+        if attribution is None:
+            # `"...," a spokesman said`: attributed, to someone the text does not name
+            subject = [
+                w for w in text[lead : cue.start()].split() if w.lower() not in ("a", "an", "the", "one")
+            ]
+            if not _is_descriptor(" ".join(subject)):
+                return None
+            attribution = replace(NO_SPEAKER, cue=verb)
+    quoted = text[span.start_char : span.end_char]
+    if quoted.endswith((".", "!", "?")) and len(text[cue.end() : sentence_end].split()) > _MAX_TAIL_WORDS:
+        return None  # `"..." He said the plan ...` is a new sentence about something else
+    return replace(attribution, clause_end=end)
+
+
+def _attribution_before(ctx: QuoteContext, spans: list[QuoteSpan], index: int) -> Attribution | None:
+    """`X said: "...`, `X told reporters that "...`, `according to X, "...`, `X: "...`."""
+    span = spans[index]
+    if span.continues is not None:
+        return None
+    text = ctx.text
+    lo = max(ctx.paragraphs[span.paragraph_idx][0], ctx.sentence_start(span.open_mark))
+    if index > 0 and spans[index - 1].paragraph_idx == span.paragraph_idx:
+        lo = max(lo, spans[index - 1].close_mark + 1)
+    cues = list(_CUE.finditer(text, lo, span.open_mark))
+    if not cues:
+        before = text[lo : span.open_mark].rstrip()
+        if before.endswith(":"):
+            colon = lo + len(before) - 1
+            attribution = _speaker_ending_at(ctx, lo, colon, ":", persons_only=True)
+            return attribution if attribution and attribution.method != "none" else None
+        return None
+    cue = cues[-1]
+    verb = cue.group(1)
+    if verb in PARTICIPLE_CUES:
+        lead_in = _LEAD_IN.match(text, ctx.sentence_start(cue.start()), cue.start())
+        return _speaker_starting_at(ctx, lead_in.end(), cue.start(), verb)
+    if verb.lower() == "according to":
+        return _speaker_starting_at(ctx, cue.end(), span.open_mark, "according to", up_to=span.open_mark)
+    attribution = _speaker_ending_at(ctx, lo, cue.start(), verb)
+    if attribution is None and verb not in OBJECT_CUES:
+        # `Said the Pew report: "...`; `told X` and `asked X` name whom it was said to
+        attribution = _speaker_starting_at(ctx, cue.end(), span.open_mark, verb, up_to=span.open_mark)
+    return attribution or replace(NO_SPEAKER, cue=verb)
+
+
+def _is_descriptor(gap: str) -> bool:
+    """Words between a quote and its speaker that only describe the speaker ('deputy planning')."""
+    words = gap.split()
+    return (
+        len(words) <= 5
+        and not re.search(r"[,;:.!?\"]", gap)
+        and not set(w.lower() for w in words) & _FUNCTION_WORDS
+    )
+
+
+def _is_bare_title(phrase: str) -> bool:
+    """A title without an article: 'PTC president and conservative activist'."""
+    words = phrase.split()
+    return (
+        0 < len(words) <= 8
+        and any(is_title_word(w) and word_key(w) not in TITLE_MODIFIERS for w in words)
+        and not {w.lower() for w in words} & (_FUNCTION_WORDS | {"the"}) - {"and"}
+    )
+
+
+def _speaker_ending_at(
+    ctx: QuoteContext, lo: int, end: int, cue: str, persons_only: bool = False
+) -> Attribution | None:
+    """The speaker phrase that ends right before a cue, allowing adverbs and an appositive."""
+    text = ctx.text
+    end = len(text[:end].rstrip())
+    tail = _ADVERB_TAIL.search(text, lo, end)
+    if tail:
+        end = len(text[: tail.start()].rstrip())
+    ends = [end]
+    comma = text.rfind(",", lo, end)
+    if comma != -1 and not text[lo:end].endswith(",") and _is_bare_title(text[comma + 1 : end]):
+        ends = [end, comma]  # "Brent Bozell, PTC president and conservative activist said"
+    if text[lo:end].endswith(","):
+        # "Peskov, the Kremlin spokesman, said" or "the Shadow Secretary, Theresa May, said"
+        inner = text.rfind(",", lo, end - 1)
+        relative_clause = (
+            re.match(r"\s*(?:who|whose|which|whom)\b", text[inner + 1 : end]) if inner != -1 else None
+        )
+        ends = [inner] if relative_clause else [inner, end - 1] if inner != -1 else [end - 1]
+    for person_level in (True, False):
+        if not person_level and persons_only:
+            break
+        for phrase_end in ends:
+            phrase_end = len(text[:phrase_end].rstrip())
+            attribution = _phrase_ending_at(ctx, lo, phrase_end, cue, person_level)
+            if attribution:
+                return attribution
+    return None
+
+
+def _phrase_ending_at(
+    ctx: QuoteContext, lo: int, end: int, cue: str, person_level: bool
+) -> Attribution | None:
+    text = ctx.text
+    if end <= lo:
+        return None
+    mention = ctx.ending_at.get(end)
+    if mention and mention.title_start < lo:
+        mention = None
+    if person_level:
+        pronoun = _PRONOUN_END.search(text, lo, end)
+        if pronoun:
+            return _resolve_pronoun(ctx, pronoun.start(), pronoun.group(1), cue)
+        if mention and mention.label == "PERSON":
+            return _named(mention, cue, mention.title_start)
+        honorific = _HONORIFIC_END.search(text, lo, end)
+        return _resolve_honorific(ctx, honorific, cue) if honorific else None
+    if mention and _is_organisation(mention):
+        article = _ARTICLE.search(text, max(lo, mention.start_char - 4), mention.start_char)
+        return _organisation_mention(mention, cue, article.start() if article else mention.start_char)
+    for article in _ARTICLE.finditer(text, max(lo, end - 120), end):
+        words = [(w.start(), w.group()) for w in _PHRASE_WORD.finditer(text, article.end(), end)]
+        if not words or len(words) > _MAX_SPEAKER_WORDS or re.search(r"[,;:]", text[article.end() : end]):
+            continue
+        attribution = _noun_phrase(ctx, [w for _, w in words], words[0][0], end, cue, article.start())
+        if attribution:
+            return attribution
+    return None
+
+
+def _speaker_starting_at(
+    ctx: QuoteContext, start: int, hi: int, cue: str, up_to: int | None = None
+) -> Attribution | None:
+    """The speaker noun phrase that starts right after a cue (`said Tillerson`, `said race director
+    David Bedford`, `according to the ministry`) or a sentence (`Smith ..., adding: "`).
+
+    The phrase runs until punctuation, a function word or a third lower-case word; its first
+    person is the speaker, else an organisation at its start, else `the <title | organisation>`.
+    With `up_to`, the phrase must reach it with nothing but `,` or `:` in between.
+    """
+    text = ctx.text
+    while start < hi and text[start] in " ,":
+        start += 1
+    pronoun = _PRONOUN_START.match(text, start, hi)
+    words = _noun_phrase_words(text, start, hi)
+    if pronoun:
+        end = pronoun.end()
+    elif words:
+        end = words[-1].end()
+    else:
+        return None
+    if up_to is not None and not re.fullmatch(r"[\s,:]*", text[end:up_to]):
+        return None
+    if pronoun:
+        return _resolve_pronoun(ctx, start, pronoun.group(1), cue)
+    first = bisect_left(ctx.mention_starts, start)
+    inside = [m for m in ctx.mentions[first:] if m.start_char < end and m.end_char <= end]
+    for mention in inside:
+        if mention.label == "PERSON":
+            return _named(mention, cue, start)
+    if is_title_word(text[words[-1].start() : end]):
+        # `said EEF chief economist, Steve Radley`: the title, then the name after a comma
+        named = _NAME_AFTER_COMMA.match(text, end, hi)
+        mention = ctx.starting_at.get(named.end()) if named else None
+        if mention and mention.label == "PERSON":
+            return _named(mention, cue, start)
+    honorific = _HONORIFIC_START.match(text, start, end)
+    if honorific:
+        return _resolve_honorific(ctx, honorific, cue)
+    article = _ARTICLE.match(text, start, end)
+    body = article.end() if article else start
+    if inside and inside[0].start_char == body and _is_organisation(inside[0]):
+        return _organisation_mention(inside[0], cue, start)
+    if not article:
+        return None
+    phrase = [w.group() for w in words if w.start() >= body]
+    return _noun_phrase(ctx, phrase, body, end, cue, start) if phrase else None
+
+
+def _noun_phrase_words(text: str, start: int, hi: int) -> list[re.Match]:
+    words: list[re.Match] = []
+    lower_case = 0
+    for word in _PHRASE_WORD.finditer(text, start, min(hi, start + 150)):
+        gap = text[words[-1].end() : word.start()] if words else text[start : word.start()]
+        if gap.strip() or len(words) == 10 or word.group().lower() in _FUNCTION_WORDS:
+            break
+        folded = word.group().casefold()
+        if not word.group()[:1].isupper() and not is_title_word(folded) and folded not in TITLE_CONNECTORS:
+            lower_case += 1
+            if lower_case == 3:
+                break
+        words.append(word)
+    while words and words[-1].group().casefold() in TITLE_CONNECTORS:
+        words.pop()
+    return words
+
+
+def _is_organisation(mention: Mention) -> bool:
+    """ORG, GPE, FAC or a plural NORP ('the Conservatives'), not a bare title ('the Bishop')."""
+    if mention.label == "PERSON" or all(is_title_word(w) for w in mention.text.split()):
+        return False
+    if mention.label == "NORP":
+        return mention.text.endswith("s") and not mention.text.endswith("ss")  # not "Swiss"
+    return mention.label in ("ORG", "GPE", "FAC")
+
+
+def _noun_phrase(
+    ctx: QuoteContext, words: list[str], start: int, end: int, cue: str, phrase_start: int
+) -> Attribution | None:
+    """`the Secretary of State` (a title) or `the Russian government` (an organisation)."""
+    for first in range(len(words)):
+        if is_title_chain(words[first:]):
+            return _resolve_title(ctx, words[first:], start, cue, phrase_start)
+    last = words[-1]
+    mention = ctx.ending_at.get(end)
+    if mention and mention.label == "NORP" and not _is_organisation(mention):
+        return None  # `the American said`: a person we cannot name
+    if not any(w[:1].isupper() for w in words) or not (last.casefold() in ORG_NOUNS or last[:1].isupper()):
+        return None
+    for word in words[:-1]:
+        folded = word.casefold()
+        if not (
+            word[:1].isupper() or folded in ORG_NOUNS or folded in ORG_MODIFIERS or folded in TITLE_CONNECTORS
+        ):
+            return None
+    return _organisation(ctx.text[start:end], None, cue, phrase_start)
+
+
+def _resolve_title(
+    ctx: QuoteContext, words: list[str], position: int, cue: str, phrase_start: int
+) -> Attribution:
+    """The one person introduced earlier in the document with this title, else no speaker."""
+    reference = [word_key(w) for w in words]
+    matches = set()
+    for mention in ctx.persons:
+        if mention.start_char >= position or not mention.title:
+            continue
+        title_words = mention.title.split()
+        if word_key(title_words[0]) != title_words[0].casefold().strip(".,"):
+            continue  # then-/ex-/former- titles are not current
+        if title_words[0].casefold() == "former":
+            continue
+        title = [word_key(w) for w in title_words if is_title_word(w) or w.casefold() in TITLE_CONNECTORS]
+        if _ends_with(reference, title) or _ends_with(title, reference):
+            matches.add(mention.entity)
+    if len(matches) != 1:
+        return replace(NO_SPEAKER, cue=cue, phrase_start=phrase_start)
+    entity = matches.pop()
+    return Attribution(entity.canonical_name, entity.entity_id, "title", cue, phrase_start)
+
+
+def _ends_with(words: list[str], suffix: list[str]) -> bool:
+    return bool(suffix) and len(suffix) <= len(words) and words[len(words) - len(suffix) :] == suffix
+
+
+def _named(mention: Mention, cue: str, phrase_start: int) -> Attribution:
+    return Attribution(mention.entity.canonical_name, mention.entity.entity_id, "named", cue, phrase_start)
+
+
+def _organisation(name: str, entity_id: str | None, cue: str, phrase_start: int) -> Attribution:
+    return Attribution(name, entity_id, "organisation", cue, phrase_start)
+
+
+def _organisation_mention(mention: Mention, cue: str, phrase_start: int) -> Attribution:
+    return _organisation(mention.entity.canonical_name, mention.entity.entity_id, cue, phrase_start)
+
+
+def _resolve_honorific(ctx: QuoteContext, match: re.Match, cue: str) -> Attribution:
+    """`Mr Smith` when NER missed Smith: the latest person with that surname, else the surface name."""
+    surname = normalized_key(match.group(1))
+    earlier = [m for m in ctx.persons if m.start_char < match.start() and m.parts and m.parts[-1] == surname]
+    if earlier:
+        return _named(earlier[-1], cue, match.start())
+    return Attribution(match.group(1), None, "named", cue, match.start())
+
+
+def _resolve_pronoun(ctx: QuoteContext, position: int, pronoun: str, cue: str) -> Attribution:
+    """he/she: the latest salient person mentioned before `position` (see the module docstring)."""
+    gender = "m" if pronoun.lower() == "he" else "f"
+    paragraph = _paragraph_of(ctx, position)
+    window_start = ctx.paragraphs[max(0, paragraph - _PRONOUN_PARAGRAPHS)][0]
+    text = ctx.text
+    for index in range(bisect_left(ctx.person_starts, position) - 1, -1, -1):
+        mention = ctx.persons[index]
+        if mention.start_char < window_start:
+            break
+        if mention.end_char > position or ctx.in_quote(mention.start_char):
+            continue
+        before = text[max(0, mention.title_start - 20) : mention.title_start].split()
+        after = text[mention.end_char : mention.end_char + 6]
+        if (before and before[-1].casefold() in _BLOCKED_BEFORE) or after.startswith(("'", " and ", " or ")):
+            continue
+        if ctx.gender.get(mention.entity, gender) != gender:
+            continue
+        return Attribution(mention.entity.canonical_name, mention.entity.entity_id, "pronoun", cue, position)
+    return replace(NO_SPEAKER, cue=cue, phrase_start=position)
+
+
+def _paragraph_of(ctx: QuoteContext, position: int) -> int:
+    starts = [start for start, _ in ctx.paragraphs]
+    return max(0, bisect_right(starts, position) - 1)
+
+
+def _continuation(
+    ctx: QuoteContext,
+    spans: list[QuoteSpan],
+    index: int,
+    kept: list[int],
+    attributions: dict[int, Attribution],
+) -> Attribution:
+    """The previous quote's speaker, when this quote continues it or directly follows it."""
+    span = spans[index]
+    if span.continues is not None and span.continues in attributions:
+        return _as_continuation(attributions[span.continues])
+    if not kept:
+        return NO_SPEAKER
+    previous = spans[kept[-1]]
+    attribution = attributions[kept[-1]]
+    gap_start = max(previous.close_mark + 1, attribution.clause_end or 0)
+    if attribution.speaker and _ONLY_PUNCTUATION.fullmatch(ctx.text, gap_start, span.open_mark):
+        return _as_continuation(attribution)
+    return NO_SPEAKER
+
+
+def _as_continuation(attribution: Attribution) -> Attribution:
+    if attribution.speaker is None:
+        return NO_SPEAKER
+    return Attribution(attribution.speaker, attribution.entity_id, "continuation", None)
+
+
+def _share_chain_speakers(
+    spans: list[QuoteSpan], kept: list[int], attributions: dict[int, Attribution]
+) -> None:
+    """A multi-part quote attributed only in a later part: earlier parts take that speaker."""
+    for index in reversed(kept):
+        earlier = spans[index].continues
+        if earlier is None or earlier not in attributions:
+            continue
+        if attributions[earlier].method == "none" and attributions[index].speaker:
+            attributions[earlier] = _as_continuation(attributions[index])
