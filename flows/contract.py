@@ -151,9 +151,10 @@ SENTENCE_MATCHES = Table(
 
 DEDUP_VARIANTS = Table(
     "dedup_variants",
-    "Dedup index: every distinct normalized sentence key seen, and its cluster.",
-    ("normalized_key",),
+    "Dedup index: every distinct normalized key seen, and its cluster (sentence or quote tier).",
+    ("kind", "normalized_key"),
     (
+        _c("kind", STR, "'sentence' (sentence_clusters) or 'quote' (quotes.quote_cluster_id)", False),
         _c("normalized_key", STR, "exact-tier key", False),
         _c("cluster_id", STR, "cluster it belongs to (never changes once loaded)", False),
         _c("text", STR, "text of its first-seen occurrence, for verifying later candidates", False),
@@ -164,8 +165,9 @@ DEDUP_VARIANTS = Table(
 DEDUP_BANDS = Table(
     "dedup_bands",
     "Dedup index: the MinHash-LSH band hashes of every hashed variant.",
-    ("band_hash", "normalized_key"),
+    ("kind", "band_hash", "normalized_key"),
     (
+        _c("kind", STR, "'sentence' or 'quote', as in dedup_variants", False),
         _c("band_hash", I64, "hash of one band of the variant's MinHash signature", False),
         _c("normalized_key", STR, "variant", False),
     ),

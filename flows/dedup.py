@@ -46,7 +46,7 @@ from rensa import RMinHash
 
 from flows.ids import stable_id
 from flows.normalize import normalized_key
-from flows.segment import ATTRIBUTION_CUES
+from flows.segment import ATTRIBUTION_CUES, segment_text
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,9 @@ _DIGITS = re.compile(r"\d+")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-def cluster_id_for(key: str) -> str:
-    return stable_id("s", key)
+def cluster_id_for(key: str, kind: str = "sentence") -> str:
+    """'s' + hash for sentence clusters, 'k' + hash for quote clusters, of the founding key."""
+    return stable_id("s" if kind == "sentence" else "k", key)
 
 
 def first_seen_order(document: dict, sentence_idx: int) -> tuple[datetime, str, int]:
@@ -229,8 +230,14 @@ def assign_clusters(
     index: DedupIndex | None = None,
     *,
     run_id: str = "",
+    groups: list[list[str]] | None = None,
+    kind: str = "sentence",
 ) -> DedupResult:
-    """Set `normalized_key` and `cluster_id` on every sentence row; return clusters and evidence."""
+    """Set `normalized_key` and `cluster_id` on every sentence row; return clusters and evidence.
+
+    `groups` are lists of normalized keys that belong together whatever their similarity (the
+    sentences of one quote, for the quote tier); a group joins the cluster of a known member.
+    """
     index = index if index is not None else MemoryIndex()
     by_doc = {document["doc_id"]: document for document in documents}
     first: dict[str, dict] = {}  # variant -> its first-seen occurrence
@@ -254,11 +261,21 @@ def assign_clusters(
     for link in links:
         if link["right_key"] in first and link["right_key"] not in known:
             components.union(link["left_key"], link["right_key"])
+    for group in groups or []:
+        new_members = [k for k in group if k not in known]
+        for key in new_members[1:]:
+            components.union(new_members[0], key)
     for link in links:
         target = known.get(link["right_key"]) or link["right_cluster_id"]
         if target:
             root = components.find(link["left_key"])
             best_existing[root] = max(best_existing.get(root, (0.0, "")), (link["jaccard"], target))
+    for group in groups or []:
+        new_members = [k for k in group if k not in known]
+        old_members = [known[k] for k in group if k in known]
+        if new_members and old_members:
+            root = components.find(new_members[0])
+            best_existing[root] = max(best_existing.get(root, (0.0, "")), (1.0, min(old_members)))
 
     members: dict[str, list[str]] = defaultdict(list)
     for key in new_keys:
@@ -266,7 +283,7 @@ def assign_clusters(
     key_cluster = dict(known)
     for root, keys in members.items():
         founder = min(keys, key=lambda k: order[k])
-        cluster_id = best_existing[root][1] if root in best_existing else cluster_id_for(founder)
+        cluster_id = best_existing[root][1] if root in best_existing else cluster_id_for(founder, kind)
         key_cluster.update(dict.fromkeys(keys, cluster_id))
 
     for sentence in sentences:
@@ -275,11 +292,17 @@ def assign_clusters(
         clusters=_cluster_rows(sentences, by_doc),
         matches=[_match_row(link, first, key_cluster, run_id) for link in links],
         variants=[
-            {"normalized_key": k, "cluster_id": key_cluster[k], "text": first[k]["text"], "run_id": run_id}
+            {
+                "kind": kind,
+                "normalized_key": k,
+                "cluster_id": key_cluster[k],
+                "text": first[k]["text"],
+                "run_id": run_id,
+            }
             for k in new_keys
         ],
         bands=[
-            {"band_hash": int(h), "normalized_key": k}
+            {"kind": kind, "band_hash": int(h), "normalized_key": k}
             for k, row in zip(hashed, bands, strict=True)
             for h in row
         ],
@@ -378,3 +401,44 @@ def _cluster_rows(sentences: list[dict], by_doc: dict[str, dict]) -> list[dict]:
         del cluster["_order"]
         rows.append(cluster)
     return rows
+
+
+def assign_quote_clusters(
+    quotes: list[dict],
+    documents: list[dict],
+    config: DedupConfig = DedupConfig(),
+    index: DedupIndex | None = None,
+    *,
+    run_id: str = "",
+) -> DedupResult:
+    """Quote tier: set `quote_cluster_id` on every quote row.
+
+    A quote is cut into its sentences, which go through both tiers above in an index of their
+    own (`kind = 'quote'`), with the sentences of one quote grouped. So the same quoted words
+    reported by two outlets share a cluster however each outlet split, merged or attributed
+    them: `"A. B," he said` and `"A," he said. "B."` share A and B. A quote takes the cluster of
+    its first sentence.
+    """
+    segments: list[dict] = []
+    groups: list[list[str]] = []
+    first_segment: dict[str, dict] = {}
+    for quote in quotes:
+        keys = []
+        for span in segment_text(quote["text"]):
+            text = quote["text"][span.start_char : span.end_char]
+            if not normalized_key(text):
+                continue
+            segment = {
+                "doc_id": quote["doc_id"],
+                "sentence_idx": quote["start_char"] + span.start_char,
+                "text": text,
+            }
+            segments.append(segment)
+            first_segment.setdefault(quote["quote_id"], segment)
+            keys.append(normalized_key(text))
+        groups.append(keys)
+    result = assign_clusters(segments, documents, config, index, run_id=run_id, groups=groups, kind="quote")
+    for quote in quotes:
+        segment = first_segment.get(quote["quote_id"])
+        quote["quote_cluster_id"] = segment["cluster_id"] if segment else stable_id("k", quote["quote_id"])
+    return result

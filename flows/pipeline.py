@@ -25,7 +25,7 @@ from prefect.context import get_run_context
 
 from flows import batch_store, progress, warehouse
 from flows.contract import TABLES
-from flows.dedup import DedupConfig, DedupResult, assign_clusters
+from flows.dedup import DedupConfig, DedupResult, assign_clusters, assign_quote_clusters
 from flows.extract import ExtractConfig, extract_facts, load_nlp
 from flows.ingest import IngestConfig, Rejection, SourceFile, discover_files, read_source_file
 from flows.normalize import NormalizedBatch, normalize_articles
@@ -130,8 +130,16 @@ def deduplicate(
     run_id: str,
     wait: float,
 ) -> DedupResult:
-    with warehouse.dedup_index(data_dir / WAREHOUSE_FILE, wait_seconds=wait) as index:
+    with warehouse.dedup_index(data_dir / WAREHOUSE_FILE, "sentence", wait_seconds=wait) as index:
         return assign_clusters(sentences, documents, config, index, run_id=run_id)
+
+
+@task(name="cluster-quotes", cache_policy=NO_CACHE)
+def cluster_quotes(
+    quotes: list[dict], documents: list[dict], config: DedupConfig, data_dir: Path, run_id: str, wait: float
+) -> DedupResult:
+    with warehouse.dedup_index(data_dir / WAREHOUSE_FILE, "quote", wait_seconds=wait) as index:
+        return assign_quote_clusters(quotes, documents, config, index, run_id=run_id)
 
 
 @functools.lru_cache(maxsize=2)
@@ -213,6 +221,16 @@ def run_pipeline(config: PipelineConfig) -> RunSummary:
         config.lock_wait_seconds,
     )
     facts = timed("extract", extract, batch.documents, sentences, state.entities, config.extract)
+    quote_dedup = timed(
+        "cluster quotes",
+        cluster_quotes,
+        facts["quotes"],
+        batch.documents,
+        config.dedup,
+        data_dir,
+        run_id,
+        config.lock_wait_seconds,
+    )
     logger.info(
         "read %d files (%d unchanged, %d rejected): %d new documents, %d sentences, %d quotes",
         len(files),
@@ -229,8 +247,8 @@ def run_pipeline(config: PipelineConfig) -> RunSummary:
         "sentences": sentences,
         "sentence_clusters": dedup.clusters,
         "sentence_matches": dedup.matches,
-        "dedup_variants": dedup.variants,
-        "dedup_bands": dedup.bands,
+        "dedup_variants": dedup.variants + quote_dedup.variants,
+        "dedup_bands": dedup.bands + quote_dedup.bands,
         "rejected_files": [{"run_id": run_id, "path": r.path, "reason": r.reason} for r in rejected],
         **facts,
     }

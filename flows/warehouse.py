@@ -105,43 +105,43 @@ def read_state(db_path: Path, *, wait_seconds: float = 60.0) -> WarehouseState:
 
 
 class WarehouseDedupIndex:
-    """The dedup index tables of the warehouse, queried for one batch's keys and band hashes."""
+    """One tier of the warehouse's dedup index, queried for one batch's keys and band hashes."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, kind: str) -> None:
         self.con = con
+        self.kind = kind
 
     def clusters_of(self, keys: list[str]) -> dict[str, str]:
         self.con.register("batch_keys", pa.table({"normalized_key": pa.array(keys, pa.string())}))
         rows = self.con.execute(
-            "SELECT normalized_key, cluster_id FROM dedup_variants JOIN batch_keys USING (normalized_key)"
+            """SELECT normalized_key, cluster_id FROM dedup_variants JOIN batch_keys USING (normalized_key)
+               WHERE kind = ?""",
+            [self.kind],
         ).fetchall()
         return dict(rows)
 
     def candidates(self, band_hashes: np.ndarray) -> list[dict]:
-        self.con.register(
-            "batch_bands", pa.table({"band_hash": pa.array(np.unique(band_hashes), pa.int64())})
-        )
-        return (
-            self.con.execute(
-                """SELECT b.band_hash, v.normalized_key, v.cluster_id, v.text
-               FROM dedup_bands AS b JOIN batch_bands USING (band_hash)
-               JOIN dedup_variants AS v USING (normalized_key)"""
-            )
-            .fetch_arrow_table()
-            .to_pylist()
-        )
+        unique = pa.array(np.unique(band_hashes), pa.int64())
+        self.con.register("batch_bands", pa.table({"band_hash": unique}))
+        query = """SELECT b.band_hash, v.normalized_key, v.cluster_id, v.text
+                   FROM dedup_bands AS b JOIN batch_bands USING (band_hash)
+                   JOIN dedup_variants AS v ON v.kind = b.kind AND v.normalized_key = b.normalized_key
+                   WHERE b.kind = ?"""
+        return self.con.execute(query, [self.kind]).fetch_arrow_table().to_pylist()
 
 
 @contextlib.contextmanager
-def dedup_index(db_path: Path, *, wait_seconds: float = 60.0) -> Iterator[WarehouseDedupIndex | MemoryIndex]:
-    """The warehouse's dedup index, read-only; an empty one before the first load."""
+def dedup_index(
+    db_path: Path, kind: str, *, wait_seconds: float = 60.0
+) -> Iterator[WarehouseDedupIndex | MemoryIndex]:
+    """The warehouse's dedup index for one tier, read-only; an empty one before the first load."""
     if not db_path.exists():
         yield MemoryIndex()
         return
     con = connect(db_path, read_only=True, wait_seconds=wait_seconds)
     try:
         tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        yield WarehouseDedupIndex(con) if "dedup_variants" in tables else MemoryIndex()
+        yield WarehouseDedupIndex(con, kind) if "dedup_variants" in tables else MemoryIndex()
     finally:
         con.close()
 

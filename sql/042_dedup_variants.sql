@@ -1,7 +1,10 @@
--- Dedup index, part 1: every distinct normalized sentence key and its (permanent) cluster.
+-- Dedup index, part 1: every distinct normalized key and its (permanent) cluster, per tier
+-- ('sentence' clusters are sentence_clusters; 'quote' clusters are quotes.quote_cluster_id).
 CREATE TABLE IF NOT EXISTS dedup_variants (
-    normalized_key  VARCHAR PRIMARY KEY,
+    kind            VARCHAR NOT NULL,
+    normalized_key  VARCHAR NOT NULL,
     cluster_id      VARCHAR NOT NULL,
     text            VARCHAR NOT NULL,
-    run_id          VARCHAR NOT NULL
+    run_id          VARCHAR NOT NULL,
+    PRIMARY KEY (kind, normalized_key)
 );
