@@ -123,9 +123,19 @@ def first_seen_order(document: dict, sentence_idx: int) -> tuple[datetime, str, 
 
 
 def tokens_of(text: str) -> list[str]:
-    """Normalized words: casefolded, inner punctuation dropped ("G-7" -> "g7"), digits kept."""
-    words = (_NOT_WORD.sub("", word) for word in text.casefold().split())
-    return [word for word in words if word]
+    """Normalized words: casefolded, digits kept, inner punctuation dropped ("U.S." -> "us").
+
+    A hyphen joins when a part is one character ("G-7" -> "g7", as "G7") and splits otherwise
+    ("quarter-point" -> "quarter", "point", as "quarter point").
+    """
+    tokens = []
+    for word in text.casefold().split():
+        parts = [_NOT_WORD.sub("", part) for part in word.split("-")]
+        if len(parts) > 1 and all(len(part) > 1 for part in parts):
+            tokens.extend(part for part in parts if part)
+        elif joined := "".join(parts):
+            tokens.append(joined)
+    return tokens
 
 
 def _proper_words(text: str) -> set[str]:

@@ -20,7 +20,7 @@ def seed_batch():
     articles = [a for f in files for a in read_source_file(f)[0]]
     batch = normalize_articles(articles, set(), "run-1", INGESTED_AT)
     sentences = segment_documents(batch.documents)
-    clusters = assign_clusters(sentences, batch.documents)
+    clusters = assign_clusters(sentences, batch.documents).clusters
     return batch, sentences, clusters
 
 
@@ -75,16 +75,24 @@ def test_segmenter_keeps_abbreviations_initials_and_attributions_inside_sentence
     assert [s.paragraph_idx for s in segment_text(text)] == [0, 0, 0, 0, 1]
 
 
-def test_seed_articles_share_the_final_quote_sentence_across_both_sources():
+def test_seed_articles_share_five_sentences_across_both_sources():
     batch, sentences, clusters = seed_batch()
-    shared = [c for c in clusters if c["n_sources"] == 2]
-    assert [c["canonical_text"] for c in shared] == ['"But only Russia can answer that question."']
-    assert shared[0]["sources"] == ["000_9bed5375e8ab3aa3", "003_33851966dae3a68f"]
-    members = [s for s in sentences if s["cluster_id"] == shared[0]["cluster_id"]]
-    assert {s["text"] for s in members} == {
+    shared = {c["cluster_id"]: c for c in clusters if c["n_sources"] == 2}
+    assert all(c["sources"] == ["000_9bed5375e8ab3aa3", "003_33851966dae3a68f"] for c in shared.values())
+    texts = {}
+    for s in sentences:
+        if s["cluster_id"] in shared:
+            texts.setdefault(s["cluster_id"], set()).add(s["text"])
+    assert {
         '"But only Russia can answer that question."',
         'But only Russia can answer that question."',
-    }
+    } in texts.values()
+    assert {
+        '"Russia has really aligned itself with the Assad regime, the Iranians, and Hezbollah.',
+        '"Russia has really aligned itself with the Assad regime, the Iranians, and Hezbollah," '
+        "Tillerson told reporters at the G-7 Summit in Italy.",
+    } in texts.values()
+    assert len(shared) == 5
 
 
 def test_cluster_counts_are_consistent_and_ids_stable():

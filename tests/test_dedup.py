@@ -1,0 +1,130 @@
+"""Exact and near-duplicate dedup: what links, what never links, and ids that survive new runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.dedup import DedupConfig, MemoryIndex, assign_clusters, assign_quote_clusters, compare
+
+INGESTED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def docs_and_sentences(*texts_by_doc: list[str]):
+    documents, sentences = [], []
+    for n, texts in enumerate(texts_by_doc):
+        doc_id = f"d{n}"
+        documents.append(
+            {"doc_id": doc_id, "source": f"outlet{n}", "published_at": None, "ingested_at": INGESTED_AT}
+        )
+        sentences += [{"doc_id": doc_id, "sentence_idx": i, "text": t} for i, t in enumerate(texts)]
+    return documents, sentences
+
+
+def same_cluster(sentences: list[dict], left: str, right: str) -> bool:
+    ids = {s["text"]: s["cluster_id"] for s in sentences}
+    return ids[left] == ids[right]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "method"),
+    [
+        (
+            '"Russia has really aligned itself with the Assad regime, the Iranians, and Hezbollah.',
+            '"Russia has really aligned itself with the Assad regime, the Iranians, and Hezbollah," '
+            "Tillerson told reporters at the G-7 Summit in Italy.",
+            "containment",
+        ),
+        (
+            "Tillerson made the comment at the G7 meeting where he called for help.",
+            "Tllerson made the comment at the G-7 meeting where he called for help!",
+            "minhash_jaccard",
+        ),
+        (
+            "The company said profits rose sharply in the last quarter of the year.",
+            "Profits rose sharply in the last quarter of the year, the company said.",
+            "minhash_jaccard",
+        ),
+    ],
+)
+def test_rewrites_outlets_make_are_verified_links(left: str, right: str, method: str):
+    verdict = compare(left, right, DedupConfig())
+    assert verdict is not None and verdict.method == method
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Police arrested 12 people after the protest in London on Sunday.",
+         "Police arrested 13 people after the protest in London on Sunday."),
+        ("The minister said he would resign after the vote on Tuesday.",
+         "The minister said he would not resign after the vote on Tuesday."),
+        ("John Smith said the company would expand into Asia next year.",
+         "Peter Jones said the company would expand into Asia next year."),
+        ("Shares fell 5% in early trading in London on Monday.",
+         "Shares fell 5% in early trading in New York on Monday."),
+        ("The toll rose on Sunday after the storm hit the coast.",
+         "The toll rose to 12 on Sunday after the storm hit the coast."),
+    ],
+)  # fmt: skip
+def test_hard_negatives_never_link(left: str, right: str):
+    assert compare(left, right, DedupConfig()) is None
+    documents, sentences = docs_and_sentences([left], [right])
+    assign_clusters(sentences, documents)
+    assert not same_cluster(sentences, left, right)
+
+
+def test_near_duplicates_across_documents_share_a_cluster_with_evidence():
+    left = "Russia has really aligned itself with the Assad regime, the Iranians, and Hezbollah."
+    right = (
+        "Russia has really aligned itself with the Assad regime, the Iranians and Hezbollah, Tillerson said."
+    )
+    documents, sentences = docs_and_sentences(
+        [left, "Unrelated words about football and cricket today."], [right]
+    )
+    result = assign_clusters(sentences, documents, run_id="r1")
+    assert same_cluster(sentences, left, right)
+    assert [(m["method"], m["run_id"]) for m in result.matches] == [("minhash_jaccard", "r1")]
+    shared = [c for c in result.clusters if c["n_sources"] == 2]
+    assert len(shared) == 1 and shared[0]["canonical_text"] in (left, right)
+
+
+def test_a_later_run_joins_existing_clusters_and_keeps_their_ids():
+    base = "The central bank raised interest rates by a quarter point on Thursday."
+    documents, sentences = docs_and_sentences([base, "Markets were calm after the decision."])
+    index = MemoryIndex()
+    first = assign_clusters(sentences, documents, index=index, run_id="r1")
+    index.add(first)
+    old_ids = {s["text"]: s["cluster_id"] for s in sentences}
+
+    rewrite = "The Central Bank raised interest rates by a quarter-point on Thursday, officials said."
+    new_docs, new_sentences = docs_and_sentences([], [], [rewrite, "Markets were calm after the decision."])
+    second = assign_clusters(new_sentences, new_docs, index=index, run_id="r2")
+    new_ids = {s["text"]: s["cluster_id"] for s in new_sentences}
+    assert new_ids[rewrite] == old_ids[base]
+    assert (
+        new_ids["Markets were calm after the decision."] == old_ids["Markets were calm after the decision."]
+    )
+    assert [v["normalized_key"] for v in second.variants] == [
+        "thecentralbankraisedinterestratesbyaquarterpointonthursdayofficialssaid"
+    ]  # only the unseen variant is hashed and indexed
+
+
+def test_quotes_split_differently_by_two_outlets_share_a_quote_cluster():
+    documents, _ = docs_and_sentences([], [])
+    quotes = [
+        {"quote_id": "q1", "doc_id": "d0", "start_char": 0,
+         "text": "We want to relieve the suffering of the Syrian people. "
+                 "We want to create a future for Syria."},
+        {"quote_id": "q2", "doc_id": "d1", "start_char": 0,
+         "text": "We want to relieve the suffering of the Syrian people,"},
+        {"quote_id": "q3", "doc_id": "d1", "start_char": 90,
+         "text": "We want to create a future for Syria. And so Russia can be a part of that future."},
+        {"quote_id": "q4", "doc_id": "d1", "start_char": 300, "text": "We can't let this happen again."},
+    ]  # fmt: skip
+    assign_quote_clusters(quotes, documents)
+    ids = {q["quote_id"]: q["quote_cluster_id"] for q in quotes}
+    assert ids["q1"] == ids["q2"] == ids["q3"]
+    assert ids["q4"] != ids["q1"]
+    assert all(i.startswith("k") for i in ids.values())
