@@ -53,6 +53,7 @@ def run(
     """Run the Prefect flow once: ingest, dedup, extract, validate, load."""
     from flows import progress
     from flows.pipeline import ValidationFailed, crosswire_pipeline
+    from flows.run_lock import RunLocked
     from flows.warehouse import WarehouseLocked
 
     sources = [str(p) for p in source] if source else ["seeds"]
@@ -70,7 +71,7 @@ def run(
     except ValidationFailed as error:
         console.print(f"[bold red]Run failed validation[/]\n{error}")
         raise typer.Exit(1) from None
-    except WarehouseLocked as error:
+    except (WarehouseLocked, RunLocked) as error:
         console.print(f"[bold red]Warehouse busy[/]: {error}")
         raise typer.Exit(2) from None
     finally:
@@ -132,6 +133,30 @@ def query(
     Console().print(table)
     if len(rows) > limit:
         console.print(f"(first {limit} rows; pass --limit for more)")
+
+
+@app.command()
+def search(
+    words: Annotated[str, typer.Argument(help="Words to look for (BM25 full-text search).")],
+    data_dir: DataDir = Path("data"),
+    limit: Annotated[int, typer.Option(help="Sentences to show at most.")] = 20,
+) -> None:
+    """Find sentences by full-text search, with their sources and clusters."""
+    from flows.warehouse import WAREHOUSE_FILE, search_sentences
+
+    db_path = data_dir / WAREHOUSE_FILE
+    if not db_path.exists():
+        console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
+        raise typer.Exit(2)
+    rows = search_sentences(db_path, words, limit=limit)
+    table = Table("score", "source", "cluster (sources)", "sentence")
+    for row in rows:
+        table.add_row(
+            f"{row['score']:.2f}", row["source"], f"{row['cluster_id']} ({row['n_sources']})", row["text"]
+        )
+    Console().print(table)
+    if not rows:
+        console.print(f"no sentence matches {words!r}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -3,8 +3,10 @@
 Quote spans (a regular-expression scan, paragraph by paragraph):
 - A straight `"` opens when whitespace or a bracket is before it and a non-space after it, closes in
   the mirror case; otherwise it toggles. Curly and guillemet marks say which they are.
-- An opening mark inside an open quote closes the open one first: a paragraph that re-opens without
-  closing (the "new paragraph" convention after paragraphs were joined). A quote still open at the
+- An opening mark after the end of a sentence inside an open quote closes the open one first: a
+  paragraph that re-opens without closing (the "new paragraph" convention after paragraphs were
+  joined). An opening mark in mid-sentence inside a quote starts a nested quote, whose closing
+  mark does not close the outer one ('he was going to "fake" an injury'). A quote still open at the
   end of a paragraph ends there, and when the next paragraph starts with an opening mark that quote
   continues it. Every part is its own row; offsets exclude the marks.
 - Scare quotes and titles are not speech: a span is skipped when it is Title Case with no closing
@@ -38,11 +40,12 @@ Speaker (a resolved speaker after the quote wins, then one before it; the cue wo
   ("the president" with two presidents in the story) and generic subjects ("a spokesman said",
   "the company said") are never guessed; the cue is still recorded when there was one, but an
   unresolved cue does not save a short or embedded phrase from the scare-quote filter.
-Limits: single-quoted speech (British headline style) is not read; nested double quotes break the
-pairing of that paragraph; the pronoun rule is recency with filters, not coreference, so a "he"
-after two men in one sentence can pick the wrong one, and a work or club that NER tags PERSON can
-be picked; "they said" and "it said" stay unresolved; a speaker NER did not tag and no title or
-honorific introduces ("said Papadoyiannakis") stays unresolved.
+Limits: single-quoted speech (British headline style) is not read; a stray or missing mark can
+pair the rest of its paragraph wrongly (never beyond it); the pronoun rule is recency with
+filters, not coreference, so a "he" after two men in one sentence can pick the wrong one, and a
+work or club that NER tags PERSON can be picked; "they said" and "it said" stay unresolved; a
+speaker NER did not tag and no title or honorific introduces ("said Papadoyiannakis") stays
+unresolved.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from flows.extract_entities import (
     TITLE_MODIFIERS,
     Mention,
     is_title_chain,
+    is_title_head,
     is_title_word,
     word_key,
 )
@@ -95,6 +99,9 @@ _PHRASE_WORD = re.compile(r"[\w'&.-]+")
 _LEAD_IN = re.compile(
     r"(?:(?:But|And|However|Meanwhile|Earlier|Later|Yesterday|Today|Now|So|Then|Also)\b[\s,]*)*"
 )
+_SENTENCE_END_BEFORE = re.compile(r"[.!?][\"')\]]* +$")
+_NEXT_PHRASE_WORD = re.compile(r"(?:'s?)? +([\w'-]+)")
+_TITLE_REFERENCE = re.compile(r"\b[Tt]he (?:[\w'-]+ ){0,3}?([\w-]+),? (?:\w+ )?(\w+)")
 _NAME_AFTER_COMMA = re.compile(r", *")
 _ONLY_PUNCTUATION = re.compile(r"[\s,.;:!?-]*")
 _TERMINAL = tuple(".!?,;:-")
@@ -149,6 +156,7 @@ def quote_spans(text: str, paragraphs: list[tuple[int, int]]) -> list[QuoteSpan]
         unclosed_before, carried = carried, None
         open_at: int | None = None
         continues: int | None = None
+        nested = 0
         for match in _MARK.finditer(text, paragraph_start, paragraph_end):
             position, kind = match.start(), _mark_kind(text, match.start())
             if open_at is None:
@@ -156,6 +164,10 @@ def quote_spans(text: str, paragraphs: list[tuple[int, int]]) -> list[QuoteSpan]
                     opens_paragraph = not text[paragraph_start:position].strip()
                     open_at, continues = position, unclosed_before if opens_paragraph else None
                 unclosed_before = None
+            elif kind == "open" and not _SENTENCE_END_BEFORE.search(text, open_at, position):
+                nested += 1  # a quote inside the quote: 'he was going to "fake" an injury'
+            elif nested:
+                nested -= 1
             elif kind == "open":
                 part = QuoteSpan(open_at, position, 0, 0, paragraph_idx, closed=False, continues=continues)
                 continues, open_at = _add_span(text, spans, part), position
@@ -249,7 +261,7 @@ def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
             own = _continuation(ctx, spans, index, kept, attributions)
         attributions[index] = own
         kept.append(index)
-    _share_chain_speakers(spans, kept, attributions)
+    _share_chain_speakers(text, spans, kept, attributions)
     rows = []
     for index in kept:
         span, attribution = spans[index], attributions[index]
@@ -364,7 +376,9 @@ def _attribution_before(ctx: QuoteContext, spans: list[QuoteSpan], index: int) -
 
 
 def _is_descriptor(gap: str) -> bool:
-    """Words between a quote and its speaker that only describe the speaker ('deputy planning')."""
+    """Words between a quote and its speaker that only describe the speaker ('deputy planning',
+    "Authenti-corp's CEO,")."""
+    gap = gap.rstrip(" ,")
     words = gap.split()
     return (
         len(words) <= 5
@@ -472,6 +486,9 @@ def _speaker_starting_at(
     first = bisect_left(ctx.mention_starts, start)
     inside = [m for m in ctx.mentions[first:] if m.start_char < end and m.end_char <= end]
     for mention in inside:
+        next_word = _NEXT_PHRASE_WORD.match(text, mention.end_char, end)
+        if next_word and is_title_head(next_word.group(1)):
+            continue  # "Cobain biographer Charles Cross": Cobain describes the biographer
         if mention.label == "PERSON":
             return _named(mention, cue, start)
     if is_title_word(text[words[-1].start() : end]):
@@ -608,8 +625,26 @@ def _resolve_pronoun(ctx: QuoteContext, position: int, pronoun: str, cue: str) -
             continue
         if ctx.gender.get(mention.entity, gender) != gender:
             continue
+        if _unnamed_person_between(ctx, mention, position):
+            break
         return Attribution(mention.entity.canonical_name, mention.entity.entity_id, "pronoun", cue, position)
     return replace(NO_SPEAKER, cue=cue, phrase_start=position)
+
+
+def _unnamed_person_between(ctx: QuoteContext, mention: Mention, position: int) -> bool:
+    """A title reference speaking between the candidate and the pronoun that is not the candidate
+    ("Smith spoke ... the spokesman said ... he added"): the pronoun may mean that unnamed person."""
+    for match in _TITLE_REFERENCE.finditer(ctx.text, mention.end_char, position):
+        if (
+            ctx.in_quote(match.start())
+            or not is_title_head(match.group(1))
+            or match.group(2) not in SPEECH_VERBS
+        ):
+            continue
+        resolved = _resolve_title(ctx, [match.group(1)], match.start(), "", match.start())
+        if resolved.entity_id != mention.entity.entity_id:
+            return True
+    return False
 
 
 def _paragraph_of(ctx: QuoteContext, position: int) -> int:
@@ -645,12 +680,19 @@ def _as_continuation(attribution: Attribution) -> Attribution:
 
 
 def _share_chain_speakers(
-    spans: list[QuoteSpan], kept: list[int], attributions: dict[int, Attribution]
+    text: str, spans: list[QuoteSpan], kept: list[int], attributions: dict[int, Attribution]
 ) -> None:
-    """A multi-part quote attributed only in a later part: earlier parts take that speaker."""
-    for index in reversed(kept):
+    """A multi-part quote attributed only in a later part, or a quote right before an attributed
+    one with nothing but punctuation between (`"A." "B," he added.`): the earlier takes that
+    speaker."""
+    for position in range(len(kept) - 1, 0, -1):
+        index = kept[position]
         earlier = spans[index].continues
+        if earlier is None and _ONLY_PUNCTUATION.fullmatch(
+            text, spans[kept[position - 1]].close_mark + 1, spans[index].open_mark
+        ):
+            earlier = kept[position - 1]
         if earlier is None or earlier not in attributions:
             continue
-        if attributions[earlier].method == "none" and attributions[index].speaker:
+        if attributions[earlier] == NO_SPEAKER and attributions[index].speaker:
             attributions[earlier] = _as_continuation(attributions[index])

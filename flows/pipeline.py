@@ -29,6 +29,7 @@ from flows.dedup import DedupConfig, DedupResult, assign_clusters, assign_quote_
 from flows.extract import ExtractConfig, extract_facts, load_nlp
 from flows.ingest import IngestConfig, Rejection, SourceFile, discover_files, read_source_file
 from flows.normalize import NormalizedBatch, normalize_articles
+from flows.run_lock import run_lock
 from flows.segment import segment_documents
 from flows.validate import ValidationReport, validate_batch
 from flows.warehouse import WAREHOUSE_FILE, WarehouseState
@@ -170,6 +171,11 @@ def load(data_dir: Path, batch_dir: Path, run_row: dict, lock_wait_seconds: floa
     batch_store.publish_batch(data_dir, run_row["run_id"])
 
 
+@task(name="index-for-search", retries=1, retry_delay_seconds=[5], cache_policy=NO_CACHE)
+def index_for_search(data_dir: Path, lock_wait_seconds: float) -> None:
+    warehouse.refresh_search_index(data_dir / WAREHOUSE_FILE, wait_seconds=lock_wait_seconds)
+
+
 # ---- the flow -------------------------------------------------------------------------------
 
 
@@ -189,7 +195,12 @@ def crosswire_pipeline(
 
 
 def run_pipeline(config: PipelineConfig) -> RunSummary:
-    """The flow's body; call it inside a flow run (the flow above) to get Prefect tracking."""
+    """The flow's body, one run at a time per data dir; call it inside a flow run."""
+    with run_lock(Path(config.data_dir), wait_seconds=config.lock_wait_seconds):
+        return _run_pipeline(config)
+
+
+def _run_pipeline(config: PipelineConfig) -> RunSummary:
     logger = get_run_logger()
     data_dir = Path(config.data_dir)
     run_id = _run_id()
@@ -274,6 +285,8 @@ def run_pipeline(config: PipelineConfig) -> RunSummary:
         "n_expectations_failed": report.n_failed,
     }
     timed("load", load, data_dir, batch_dir, run_row, config.lock_wait_seconds)
+    if batch.documents:
+        timed("search index", index_for_search, data_dir, config.lock_wait_seconds)
     logger.info("stage seconds: %s", timings)
     return _summarize(data_dir, run_row, report, rejected, timings)
 

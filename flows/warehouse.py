@@ -146,6 +146,64 @@ def dedup_index(
         con.close()
 
 
+def fts_extension_path() -> str:
+    """The DuckDB full-text-search extension shipped in the `duckdb-extension-fts` wheel."""
+    import duckdb_extension_fts
+
+    root = Path(duckdb_extension_fts.__file__).parent
+    return str(next(root.rglob("fts.duckdb_extension")))
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"LOAD '{fts_extension_path()}'")
+
+
+def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Full-text (BM25) index over every sentence: `search_sentences`, rebuilt after each load.
+
+    DuckDB's FTS index does not follow table changes, so it is rebuilt from `sentences`.
+    """
+    load_fts(con)
+    con.execute(
+        """CREATE OR REPLACE TABLE search_sentences AS
+           SELECT doc_id || ':' || sentence_idx AS sentence_id, doc_id, sentence_idx, cluster_id, text
+           FROM sentences"""
+    )
+    con.execute("PRAGMA create_fts_index('search_sentences', 'sentence_id', 'text', overwrite = 1)")
+
+
+def refresh_search_index(db_path: Path, *, wait_seconds: float = 60.0) -> None:
+    con = connect(db_path, wait_seconds=wait_seconds)
+    try:
+        rebuild_search_index(con)
+    finally:
+        con.close()
+
+
+def search_sentences(db_path: Path, words: str, *, limit: int = 20) -> list[dict]:
+    """Sentences matching `words` by BM25, best first, with their source and cluster."""
+    con = connect(db_path, read_only=True, wait_seconds=10)
+    try:
+        load_fts(con)
+        return (
+            con.execute(
+                """SELECT score, d.source, s.doc_id, s.sentence_idx, s.cluster_id, c.n_sources, s.text
+                   FROM (SELECT *, fts_main_search_sentences.match_bm25(sentence_id, ?) AS score
+                         FROM search_sentences) AS s
+                   JOIN documents AS d USING (doc_id)
+                   JOIN sentence_clusters AS c USING (cluster_id)
+                   WHERE score IS NOT NULL
+                   ORDER BY score DESC, s.doc_id, s.sentence_idx
+                   LIMIT ?""",
+                [words, limit],
+            )
+            .fetch_arrow_table()
+            .to_pylist()
+        )
+    finally:
+        con.close()
+
+
 _REFRESH_CLUSTERS = """
 INSERT OR REPLACE INTO sentence_clusters
 SELECT
@@ -191,6 +249,8 @@ def load_batch(
     con = connect(db_path, wait_seconds=wait_seconds)
     try:
         apply_schema(con, sql_dir)
+        if con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_row["run_id"]]).fetchone()[0]:
+            return  # committed by an earlier attempt of this run (a retry after a later failure)
         con.execute("BEGIN TRANSACTION")
         for name, table in TABLES.items():
             path = batch_dir / f"{name}.parquet"
