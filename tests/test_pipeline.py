@@ -46,7 +46,10 @@ def seeded(prefect_harness, tmp_path_factory) -> Path:
 
 def test_cross_source_sentences_lists_the_shared_sentence_with_both_sources(seeded: Path):
     rows = query(seeded / "warehouse.duckdb", "SELECT canonical_text, sources FROM cross_source_sentences")
-    assert ('"But only Russia can answer that question."', ["000_9bed5375e8ab3aa3", "003_33851966dae3a68f"]) in rows
+    assert (
+        '"But only Russia can answer that question."',
+        ["000_9bed5375e8ab3aa3", "003_33851966dae3a68f"],
+    ) in rows
 
 
 def test_tillerson_said_we_want_to_relieve_the_suffering_in_both_documents(seeded: Path):
@@ -57,7 +60,9 @@ def test_tillerson_said_we_want_to_relieve_the_suffering_in_both_documents(seede
     )
     assert len({doc_id for doc_id, _, _ in rows}) == 2
     assert {(speaker, name) for _, speaker, name in rows} == {("Rex Tillerson", "Rex Tillerson")}
-    who = query(seeded / "warehouse.duckdb", "SELECT speaker, sources FROM who_said_what WHERE quote LIKE 'We want%'")
+    who = query(
+        seeded / "warehouse.duckdb", "SELECT speaker, sources FROM who_said_what WHERE quote LIKE 'We want%'"
+    )
     assert {speaker for speaker, _ in who} == {"Rex Tillerson"}
 
 
@@ -74,7 +79,9 @@ def test_every_span_is_the_document_substring(seeded: Path):
 def test_parquet_datasets_hold_the_loaded_batch(seeded: Path):
     parts = sorted(p.parent.parent.name for p in (seeded / "parquet").glob("*/run=*/part-0.parquet"))
     assert {"documents", "sentences", "quotes", "entity_mentions"} <= set(parts)
-    (n_docs,) = duckdb.sql(f"SELECT count(*) FROM read_parquet('{seeded}/parquet/documents/*/*.parquet')").fetchone()
+    (n_docs,) = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{seeded}/parquet/documents/*/*.parquet')"
+    ).fetchone()
     assert n_docs == 2
     assert not any((seeded / "staging").glob("*"))
 
@@ -120,14 +127,18 @@ def test_non_utf8_and_binary_files_are_rejected_or_decoded_with_the_run_continui
     assert summary["documents_new"] == 3
     rejected = query(data_dir / "warehouse.duckdb", "SELECT path, reason FROM rejected_files")
     assert [(Path(p).name, "PNG" in r) for p, r in rejected] == [("photo.txt", True)]
-    (encoding,) = query(data_dir / "warehouse.duckdb", "SELECT encoding FROM documents WHERE path LIKE '%latin.txt'")
+    (encoding,) = query(
+        data_dir / "warehouse.duckdb", "SELECT encoding FROM documents WHERE path LIKE '%latin.txt'"
+    )
     assert encoding == ("cp1252",)
 
 
 def test_cli_query_prints_rows_and_refuses_writes(seeded: Path):
     runner = CliRunner()
     result = runner.invoke(
-        app, ["query", "SELECT count(*) AS n FROM documents", "--data-dir", str(seeded)], catch_exceptions=False
+        app,
+        ["query", "SELECT count(*) AS n FROM documents", "--data-dir", str(seeded)],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0 and "2" in result.stdout
     refused = runner.invoke(app, ["query", "DELETE FROM documents", "--data-dir", str(seeded)])
