@@ -73,7 +73,9 @@ TITLE_HEADS = frozenset(
     prosecutor detective inspector superintendent constable officer dictator mp mep candidate nominee
     founder editor correspondent adviser advisor aide deputy official diplomat negotiator champion
     speaker whip treasurer dean sheriff marshal lord baroness baron duke duchess earl reverend dj
-    referee umpire""".split()
+    referee umpire biographer historian expert scientist researcher consultant strategist critic
+    commentator pundit columnist journalist reporter photographer designer architect engineer
+    activist campaigner organiser organizer""".split()
 )
 ORG_NAME_ENDINGS = frozenset(
     """united city fc rovers athletic county town wanderers albion party inc ltd plc corp group bank
@@ -252,24 +254,37 @@ def clean_mentions(text: str, spans: list[tuple[int, int, str]], fuzzy_min_lette
     mentions += _untagged_titled_names(text, mentions, spans)
     for mention in mentions:
         _split_title(text, mention)
+    _repair_labels(mentions, fuzzy_min_letters)
+    kept = [m for m in mentions if m.label == "PERSON" or not _is_title_complement(text, m)]
+    repeats = _untagged_name_repeats(text, kept, spans)
+    for mention in repeats:
+        _split_title(text, mention)
+    return sorted(kept + repeats, key=lambda m: m.start_char)
+
+
+def _repair_labels(mentions: list[Mention], fuzzy_min_letters: int) -> None:
+    """The label repairs of the module docstring, for one document's mentions."""
     for mention in mentions:
         if mention.label == "PERSON" and _has_org_ending(mention):
             mention.label = "ORG"  # "Manchester United", "Goldman Sachs Group"
-    full_names = [m.parts for m in mentions if m.is_full_name]
-    # one sense per document: a form tagged PERSON at least as often as anything else is a person
-    votes: Counter = Counter()
+    # one sense per document: each surface form's labels, GPE left out ("Washington" stays a place)
+    labels_of: dict[str, Counter] = {}
     for mention in mentions:
         if mention.label != "GPE":
-            votes[mention.text] += 1 if mention.label == "PERSON" else -1
-    person_texts = {m.text for m in mentions if m.label == "PERSON" and votes[m.text] >= 0}
+            labels_of.setdefault(mention.text, Counter())[mention.label] += 1
+    person_texts = {text for text, labels in labels_of.items() if 2 * labels["PERSON"] >= labels.total() > 0}
+    person_texts = {text for text in person_texts if labels_of[text]["PERSON"]}
     for mention in mentions:
-        if mention.label == "PERSON" and votes[mention.text] < 0 and not mention.title and not mention.gender:
-            mention.label = Counter(
-                m.label for m in mentions if m.text == mention.text and m.label != "PERSON"
-            ).most_common(1)[0][0]
+        if (
+            mention.label == "PERSON"
+            and mention.text not in person_texts
+            and not (mention.title or mention.gender)
+        ):
+            others = labels_of[mention.text] - Counter({"PERSON": labels_of[mention.text]["PERSON"]})
+            mention.label = others.most_common(1)[0][0]
+    full_names = [m.parts for m in mentions if m.is_full_name]
     surnames = {m.parts[-1] for m in mentions if m.label == "PERSON" and m.parts}
     surnames = {surname for surname in surnames if _letters(surname) >= fuzzy_min_letters}
-    kept = []
     for mention in mentions:
         if _may_be_person(mention) and (
             mention.text in person_texts
@@ -277,13 +292,6 @@ def clean_mentions(text: str, spans: list[tuple[int, int, str]], fuzzy_min_lette
             or _near_surname(mention.parts, surnames, fuzzy_min_letters)
         ):
             mention.label = "PERSON"
-        if mention.label != "PERSON" and _is_title_complement(text, mention):
-            continue
-        kept.append(mention)
-    repeats = _untagged_name_repeats(text, kept, spans)
-    for mention in repeats:
-        _split_title(text, mention)
-    return sorted(kept + repeats, key=lambda m: m.start_char)
 
 
 def _may_be_person(mention: Mention) -> bool:

@@ -57,6 +57,7 @@ from dataclasses import dataclass, replace
 from flows.extract_entities import (
     SPEECH_VERBS,
     TITLE_CONNECTORS,
+    TITLE_HEADS,
     TITLE_MODIFIERS,
     Mention,
     is_title_chain,
@@ -74,7 +75,7 @@ ORG_NOUNS = frozenset(
     group party police army military court embassy administration authority authorities bank union
     federation association board foundation institute organisation organization service regime
     cabinet parliament congress senate assembly league club team campaign charity watchdog regulator
-    network channel newspaper broadcaster spokesman spokeswoman spokesperson""".split()
+    network channel newspaper broadcaster""".split()
 )
 ORG_MODIFIERS = TITLE_MODIFIERS | {"federal", "central", "joint", "regional", "royal"}
 
@@ -101,7 +102,14 @@ _LEAD_IN = re.compile(
 )
 _SENTENCE_END_BEFORE = re.compile(r"[.!?][\"')\]]* +$")
 _NEXT_PHRASE_WORD = re.compile(r"(?:'s?)? +([\w'-]+)")
-_TITLE_REFERENCE = re.compile(r"\b[Tt]he (?:[\w'-]+ ){0,3}?([\w-]+),? (?:\w+ )?(\w+)")
+# `the <title> [adverb] <speech verb>`: an unnamed person speaking ("the court spokesman said")
+_TITLE_REFERENCE = re.compile(
+    r"\b[Tt]he (?:[\w'-]+ ){0,3}?(?P<head>(?i:"
+    + "|".join(sorted(TITLE_HEADS, key=len, reverse=True))
+    + r")),? (?:\w+ )??(?:"
+    + "|".join(sorted(SPEECH_VERBS))
+    + r")\b"
+)
 _NAME_AFTER_COMMA = re.compile(r", *")
 _ONLY_PUNCTUATION = re.compile(r"[\s,.;:!?-]*")
 _TERMINAL = tuple(".!?,;:-")
@@ -291,7 +299,7 @@ def _is_speech(text: str, span: QuoteSpan, attributed: bool) -> bool:
     punctuated = quoted.endswith(_TERMINAL) or quoted.endswith("...")
     long_words = [w for w in words if len(w.strip("\"',.;:!?()")) > 3]
     if not punctuated and long_words and all(w[:1].isupper() for w in long_words):
-        return False  # a title: "Lord of the Rings", "Today programme"
+        return False  # a title or slogan: "Lord of the Rings", "Back the Bid"
     if attributed:
         return True
     if len(words) < 4:
@@ -488,7 +496,7 @@ def _speaker_starting_at(
     for mention in inside:
         next_word = _NEXT_PHRASE_WORD.match(text, mention.end_char, end)
         if next_word and is_title_head(next_word.group(1)):
-            continue  # "Cobain biographer Charles Cross": Cobain describes the biographer
+            continue  # "Cobain biographer Charles Cross": Cobain only describes the biographer
         if mention.label == "PERSON":
             return _named(mention, cue, start)
     if is_title_word(text[words[-1].start() : end]):
@@ -635,13 +643,9 @@ def _unnamed_person_between(ctx: QuoteContext, mention: Mention, position: int) 
     """A title reference speaking between the candidate and the pronoun that is not the candidate
     ("Smith spoke ... the spokesman said ... he added"): the pronoun may mean that unnamed person."""
     for match in _TITLE_REFERENCE.finditer(ctx.text, mention.end_char, position):
-        if (
-            ctx.in_quote(match.start())
-            or not is_title_head(match.group(1))
-            or match.group(2) not in SPEECH_VERBS
-        ):
+        if ctx.in_quote(match.start()):
             continue
-        resolved = _resolve_title(ctx, [match.group(1)], match.start(), "", match.start())
+        resolved = _resolve_title(ctx, [match.group("head")], match.start(), "", match.start())
         if resolved.entity_id != mention.entity.entity_id:
             return True
     return False

@@ -23,7 +23,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 
-from flows import batch_store, progress, warehouse
+from flows import artifacts, batch_store, progress, warehouse
 from flows.contract import TABLES
 from flows.dedup import DedupConfig, DedupResult, assign_clusters, assign_quote_clusters
 from flows.extract import ExtractConfig, extract_facts, load_nlp
@@ -196,7 +196,10 @@ def crosswire_pipeline(
 
 def run_pipeline(config: PipelineConfig) -> RunSummary:
     """The flow's body, one run at a time per data dir; call it inside a flow run."""
-    with run_lock(Path(config.data_dir), wait_seconds=config.lock_wait_seconds):
+    with (
+        run_lock(Path(config.data_dir), wait_seconds=config.lock_wait_seconds),
+        progress.attached(artifacts.ProgressArtifacts()),
+    ):
         return _run_pipeline(config)
 
 
@@ -266,6 +269,7 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
     tables = {name: TABLES[name].to_arrow(rows[name]) for name in rows}
     batch_dir = timed("write", write_parquet, data_dir, run_id, tables)
     report = timed("validate", validate, tables, config.suites_dir, run_id, data_dir)
+    artifacts.publish_validation(report.summary(), report.success, report.data_docs_index)
     if not report.success:
         target = batch_store.quarantine_batch(data_dir, run_id, asdict(report))
         raise ValidationFailed(
@@ -288,7 +292,9 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
     if batch.documents:
         timed("search index", index_for_search, data_dir, config.lock_wait_seconds)
     logger.info("stage seconds: %s", timings)
-    return _summarize(data_dir, run_row, report, rejected, timings)
+    summary = _summarize(data_dir, run_row, report, rejected, timings)
+    artifacts.publish_run(summary.as_dict(), data_dir, run_id)
+    return summary
 
 
 def _run_id() -> str:

@@ -1,8 +1,7 @@
 """Progress reporting that stage code can call without knowing who listens.
 
-Stage functions call `progress.track(stage, total)` and advance it; the CLI installs a rich
-progress bar, a deployment can install a Prefect progress artifact, and tests install nothing
-(the default reporter does nothing).
+Stage functions call `progress.track(stage, total)` and advance it. The CLI installs a rich
+progress bar; a flow run attaches a Prefect progress artifact; tests install nothing.
 """
 
 from __future__ import annotations
@@ -18,30 +17,43 @@ class Reporter(Protocol):
     def finish(self, stage: str) -> None: ...
 
 
-class _Silent:
-    def start(self, stage: str, total: int | None) -> None:
-        pass
-
-    def advance(self, stage: str, amount: int) -> None:
-        pass
-
-    def finish(self, stage: str) -> None:
-        pass
-
-
-_reporter: Reporter = _Silent()
+_terminal: Reporter | None = None
+_attached: list[Reporter] = []
 
 
 def install(reporter: Reporter | None) -> None:
-    global _reporter
-    _reporter = reporter or _Silent()
+    """Set (or clear) the terminal reporter."""
+    global _terminal
+    _terminal = reporter
+
+
+@contextmanager
+def attached(reporter: Reporter) -> Iterator[None]:
+    """Add a reporter for the duration of a block (a flow run's artifact reporter)."""
+    _attached.append(reporter)
+    try:
+        yield
+    finally:
+        _attached.remove(reporter)
+
+
+def _reporters() -> list[Reporter]:
+    return ([_terminal] if _terminal else []) + list(_attached)
 
 
 @contextmanager
 def track(stage: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
     """`with track("read files", len(files)) as advance: ... advance(1)`."""
-    _reporter.start(stage, total)
+    reporters = _reporters()
+    for reporter in reporters:
+        reporter.start(stage, total)
+
+    def advance(amount: int = 1) -> None:
+        for reporter in reporters:
+            reporter.advance(stage, amount)
+
     try:
-        yield lambda amount=1: _reporter.advance(stage, amount)
+        yield advance
     finally:
-        _reporter.finish(stage)
+        for reporter in reporters:
+            reporter.finish(stage)
