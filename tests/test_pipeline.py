@@ -144,3 +144,40 @@ def test_cli_query_prints_rows_and_refuses_writes(seeded: Path):
     refused = runner.invoke(app, ["query", "DELETE FROM documents", "--data-dir", str(seeded)])
     assert refused.exit_code == 1
     assert query(seeded / "warehouse.duckdb", "SELECT count(*) FROM documents") == [(2,)]
+
+
+def test_a_corrupt_batch_is_quarantined_the_run_fails_and_the_warehouse_is_unchanged(
+    prefect_harness, tmp_path: Path, monkeypatch
+):
+    from flows import pipeline
+    from flows.segment import segment_documents
+
+    sources = tmp_path / "in"
+    sources.mkdir()
+    shutil.copy(SEEDS / "000_9bed5375e8ab3aa3.txt", sources)
+    data_dir = tmp_path / "data"
+    crosswire_pipeline(sources=[str(sources)], data_dir=str(data_dir))
+    before = snapshot(data_dir / "warehouse.duckdb")
+    shutil.copy(SEEDS / "003_33851966dae3a68f.txt", sources)
+
+    def offset_past_the_end(documents: list[dict]) -> list[dict]:
+        rows = segment_documents(documents)
+        rows[-1]["end_char"] = len(documents[-1]["text"]) + 7
+        return rows
+
+    monkeypatch.setattr(pipeline, "segment_documents", offset_past_the_end)
+    state = crosswire_pipeline(sources=[str(sources)], data_dir=str(data_dir), return_state=True)
+    assert state.is_failed()
+    message = str(state.message) + str(state.result(raise_on_failure=False))
+    assert "sentences" in message and "span_within_document" in message
+    assert snapshot(data_dir / "warehouse.duckdb") == before
+    (quarantined,) = list((data_dir / "quarantine").iterdir())
+    assert (quarantined / "sentences.parquet").exists()
+    verdict = json.loads((quarantined / "validation.json").read_text())
+    assert verdict["success"] is False
+    pages = list((data_dir / "data_docs").rglob("*.html"))
+    assert any("span_within_document" in page.read_text(errors="ignore") for page in pages)
+
+    monkeypatch.undo()
+    retried = crosswire_pipeline(sources=[str(sources)], data_dir=str(data_dir))
+    assert retried["documents_new"] == 1
