@@ -14,6 +14,7 @@ from rich.table import Table
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 app = typer.Typer(help="crosswire: news articles in, a deduplicated, validated DuckDB warehouse out.")
 console = Console(stderr=True)
@@ -53,6 +54,7 @@ def run(
     """Run the Prefect flow once: ingest, dedup, extract, validate, load."""
     from flows import progress
     from flows.pipeline import ValidationFailed, crosswire_pipeline
+    from flows.prefect_api import prefect_api
     from flows.run_lock import RunLocked
     from flows.warehouse import WarehouseLocked
 
@@ -66,8 +68,12 @@ def run(
     )
     progress.install(RichReporter(bars))
     try:
-        with bars:
-            summary = crosswire_pipeline(sources=sources, data_dir=str(data_dir), lock_wait_seconds=lock_wait)
+        with prefect_api() as api_url:
+            console.print(f"Prefect API: {api_url}")
+            with bars:
+                summary = crosswire_pipeline(
+                    sources=sources, data_dir=str(data_dir), lock_wait_seconds=lock_wait
+                )
     except ValidationFailed as error:
         console.print(f"[bold red]Run failed validation[/]\n{error}")
         raise typer.Exit(1) from None

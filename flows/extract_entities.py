@@ -21,7 +21,8 @@ Method (rule-based canonicalization on top of spaCy's statistical NER):
 - Names NER missed: capitalized words right after a title head or honorific that no span covers
   ("race director David Bedford", "Mr Hayman"), and further occurrences of a person's name or
   surname in the same document that no span covers, are PERSON mentions too. At the start of a
-  sentence such a surname needs a verb-like word after it ("O'Leary has", not "Young people").
+  sentence (or after "But", "And", ...) such a surname needs a verb-like word after it ("O'Leary
+  has", "But Wardle added"; not "Young people").
 - Canonical key: `normalized_key` (NFKC, casefold, letters and digits) of the name; for people,
   name particles (al-, bin, van, de, ...) are dropped first, so "Bashar al-Assad" = "Bashar Assad"
   and "G7" = "G-7". Entity id = stable_id("e", label group, key).
@@ -121,6 +122,7 @@ _POSSESSIVE = re.compile(r"(?:'s|'S|(?<=s)')$")
 _PREVIOUS_WORD = re.compile(r"([\w.'-]+) +$")
 _NEXT_WORD = re.compile(r" +([\w'-]+)")
 _SENTENCE_INITIAL = re.compile(r"(?:^|[.!?][\"')]?\s+|\n\s*|[\"(]\s*)$")
+_SENTENCE_CONJUNCTIONS = frozenset("But And Yet So Then However Meanwhile When While As If".split())
 _NEXT_CAPITALIZED = re.compile(r" +[A-Z]")
 _TITLED_NAME = re.compile(
     r"(?<![\w'-])(?P<title>(?i:"
@@ -385,7 +387,12 @@ def _untagged_name_repeats(
         if not _is_free(taken, taken_starts, start, end) or _NEXT_CAPITALIZED.match(text, end):
             continue
         previous_word = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
-        if _SENTENCE_INITIAL.search(text, max(0, start - 5), start):
+        after_conjunction = (
+            previous_word
+            and previous_word.group(1) in _SENTENCE_CONJUNCTIONS
+            and (_SENTENCE_INITIAL.search(text, max(0, previous_word.start() - 5), previous_word.start()))
+        )
+        if after_conjunction or _SENTENCE_INITIAL.search(text, max(0, start - 5), start):
             next_word = _NEXT_WORD.match(text, end, end + 40)
             verb = next_word.group(1) if next_word else ""
             if not (verb in SPEECH_VERBS or (verb.islower() and verb.endswith(("ed", "s")))):

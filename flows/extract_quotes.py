@@ -10,8 +10,9 @@ Quote spans (a regular-expression scan, paragraph by paragraph):
   end of a paragraph ends there, and when the next paragraph starts with an opening mark that quote
   continues it. Every part is its own row; offsets exclude the marks.
 - Scare quotes and titles are not speech: a span is skipped when it is Title Case with no closing
-  punctuation ("Lord of the Rings"), or, without attribution, shorter than 4 words ("reset") or a
-  fragment with no closing punctuation that the sentence runs on after ("direct participation" of).
+  punctuation ("Lord of the Rings"), a single word with no closing punctuation ("invade"), or,
+  without a resolved speaker, shorter than 4 words ("reset") or a fragment with no closing
+  punctuation that the sentence runs on after ("direct participation" of other G7 countries).
 
 Speaker (a resolved speaker after the quote wins, then one before it; the cue word is recorded):
 - after the closing mark, in the same sentence: `"...," <speaker> [also|later|...] <cue>` (a few
@@ -57,7 +58,6 @@ from dataclasses import dataclass, replace
 from flows.extract_entities import (
     SPEECH_VERBS,
     TITLE_CONNECTORS,
-    TITLE_HEADS,
     TITLE_MODIFIERS,
     Mention,
     is_title_chain,
@@ -102,10 +102,12 @@ _LEAD_IN = re.compile(
 )
 _SENTENCE_END_BEFORE = re.compile(r"[.!?][\"')\]]* +$")
 _NEXT_PHRASE_WORD = re.compile(r"(?:'s?)? +([\w'-]+)")
-# `the <title> [adverb] <speech verb>`: an unnamed person speaking ("the court spokesman said")
+# `the <spokesman | official | ...> [adverb] <speech verb>`: an unnamed person speaking ("the court
+# spokesman said"); epithets such as "the ex-Reds boss said" usually mean the last named person
+ANONYMOUS_HEADS = ("spokesman", "spokeswoman", "spokesperson", "official", "source", "aide", "insider")
 _TITLE_REFERENCE = re.compile(
     r"\b[Tt]he (?:[\w'-]+ ){0,3}?(?P<head>(?i:"
-    + "|".join(sorted(TITLE_HEADS, key=len, reverse=True))
+    + "|".join(ANONYMOUS_HEADS)
     + r")),? (?:\w+ )??(?:"
     + "|".join(sorted(SPEECH_VERBS))
     + r")\b"
@@ -117,6 +119,11 @@ _BLOCKED_BEFORE = frozenset(
     """of the with by to from against for on in at about and or than between under over like as
     toward towards into onto upon without""".split()
 )
+_CALENDAR = frozenset(
+    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June
+    July August September October November December""".split()
+)
+_PREPOSITIONS = _BLOCKED_BEFORE - {"the", "and", "or"}
 _FUNCTION_WORDS = frozenset(
     """a an in on at with to from by after before during as that who whose which when while because
     and but or so then not it he she they his her its their is was has had will would said says
@@ -300,6 +307,8 @@ def _is_speech(text: str, span: QuoteSpan, attributed: bool) -> bool:
     long_words = [w for w in words if len(w.strip("\"',.;:!?()")) > 3]
     if not punctuated and long_words and all(w[:1].isupper() for w in long_words):
         return False  # a title or slogan: "Lord of the Rings", "Back the Bid"
+    if len(words) == 1 and not punctuated:
+        return False  # one attributed word ("invade", "pioneers") is a label, not a quote
     if attributed:
         return True
     if len(words) < 4:
@@ -400,7 +409,7 @@ def _is_bare_title(phrase: str) -> bool:
     words = phrase.split()
     return (
         0 < len(words) <= 8
-        and any(is_title_word(w) and word_key(w) not in TITLE_MODIFIERS for w in words)
+        and any(is_title_head(w) for w in words)
         and not {w.lower() for w in words} & (_FUNCTION_WORDS | {"the"}) - {"and"}
     )
 
@@ -627,9 +636,8 @@ def _resolve_pronoun(ctx: QuoteContext, position: int, pronoun: str, cue: str) -
             break
         if mention.end_char > position or ctx.in_quote(mention.start_char):
             continue
-        before = text[max(0, mention.title_start - 20) : mention.title_start].split()
         after = text[mention.end_char : mention.end_char + 6]
-        if (before and before[-1].casefold() in _BLOCKED_BEFORE) or after.startswith(("'", " and ", " or ")):
+        if _is_object(text, mention.title_start) or after.startswith(("'", " and ", " or ")):
             continue
         if ctx.gender.get(mention.entity, gender) != gender:
             continue
@@ -639,9 +647,20 @@ def _resolve_pronoun(ctx: QuoteContext, position: int, pronoun: str, cue: str) -
     return replace(NO_SPEAKER, cue=cue, phrase_start=position)
 
 
+def _is_object(text: str, start: int) -> bool:
+    """The name at `start` follows a preposition or article, maybe with one place or team word
+    between ("with the Assad regime", "offers for England winger Shaun Wright-Phillips")."""
+    before = text[max(0, start - 40) : start].split()
+    if before and before[-1].casefold() in _BLOCKED_BEFORE:
+        return True
+    if len(before) < 2 or not before[-1][:1].isupper() or not before[-1].isalpha() or before[-1] in _CALENDAR:
+        return False  # "on Tuesday Mr Ebbers denied" is a subject
+    return before[-2] in _PREPOSITIONS
+
+
 def _unnamed_person_between(ctx: QuoteContext, mention: Mention, position: int) -> bool:
-    """A title reference speaking between the candidate and the pronoun that is not the candidate
-    ("Smith spoke ... the spokesman said ... he added"): the pronoun may mean that unnamed person."""
+    """An unnamed spokesman or official speaking between the candidate and the pronoun who is not
+    the candidate ("Smith spoke ... the spokesman said ... he added"): the pronoun may mean them."""
     for match in _TITLE_REFERENCE.finditer(ctx.text, mention.end_char, position):
         if ctx.in_quote(match.start()):
             continue
