@@ -45,8 +45,9 @@ import numpy as np
 from rensa import RMinHash
 
 from flows.ids import stable_id
+from flows.normalize import _NOT_WORD as _NOT_KEY
 from flows.normalize import normalized_key
-from flows.segment import ATTRIBUTION_CUES, segment_text
+from flows.segment import ATTRIBUTION_CUES, SENTENCE_OPENERS, segment_text
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,18 @@ class MemoryIndex:
         return found
 
 
-_NEGATIONS = frozenset("not no never nor nt cannot without none nobody nothing neither".split())
-_DIGITS = re.compile(r"\d+")
-_NOT_WORD = re.compile(r"[\W_]+")
+_NEGATIONS = frozenset("not no never nor cannot without none nobody nothing neither".split())
+# words whose swap reverses a fact although they are neither names nor numbers
+_CONTRASTS = frozenset(
+    """north south east west northern southern eastern western northeast northwest southeast southwest
+    up down rise fall rose fell higher lower increase decrease before after""".split()
+)
+_OPENERS = SENTENCE_OPENERS | frozenset(
+    "however meanwhile according also so yet still then now last next mr mrs ms dr".split()
+)
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_CONTRACTIONS = ((re.compile(r"\bwon[’']t\b"), "will not"), (re.compile(r"\bcan[’']t\b"), "can not"),
+                 (re.compile(r"n[’']t\b"), " not"))  # fmt: skip
 
 
 def cluster_id_for(key: str, kind: str = "sentence") -> str:
@@ -128,9 +138,12 @@ def tokens_of(text: str) -> list[str]:
     A hyphen joins when a part is one character ("G-7" -> "g7", as "G7") and splits otherwise
     ("quarter-point" -> "quarter", "point", as "quarter point").
     """
+    text = text.casefold()
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
     tokens = []
-    for word in text.casefold().split():
-        parts = [_NOT_WORD.sub("", part) for part in word.split("-")]
+    for word in text.split():
+        parts = [_NOT_KEY.sub("", part) for part in word.split("-")]
         if len(parts) > 1 and all(len(part) > 1 for part in parts):
             tokens.extend(part for part in parts if part)
         elif joined := "".join(parts):
@@ -139,9 +152,14 @@ def tokens_of(text: str) -> list[str]:
 
 
 def _proper_words(text: str) -> set[str]:
-    """Normalized forms of capitalised words not opening the sentence (names, places)."""
-    words = text.split()
-    return {tokens_of(w)[0] for w in words[1:] if w[:1].isupper() and tokens_of(w)}
+    """Normalized forms of capitalised words (names, places); an ordinary sentence opener is not one."""
+    names = set()
+    for position, word in enumerate(text.split()):
+        bare = word.lstrip("\"'([")
+        tokens = tokens_of(bare)
+        if bare[:1].isupper() and tokens and not (position == 0 and tokens[0] in _OPENERS):
+            names.add(tokens[0])
+    return names
 
 
 def variant_bands(texts: list[str], config: DedupConfig) -> np.ndarray:
@@ -171,10 +189,11 @@ class Verdict:
 
 def compare(left: str, right: str, config: DedupConfig) -> Verdict | None:
     """Verify a candidate pair on exact word sets; None when the two must not merge."""
-    left_words, right_words = set(tokens_of(left)), set(tokens_of(right))
+    left_tokens, right_tokens = tokens_of(left), tokens_of(right)
+    left_words, right_words = set(left_tokens), set(right_tokens)
     only_left, only_right = _pair_off_typos(left_words - right_words, right_words - left_words)
     differing = only_left | only_right
-    if differing & _NEGATIONS:
+    if differing & (_NEGATIONS | _CONTRASTS) or _negations(left_tokens) != _negations(right_tokens):
         return None
     if only_left and only_right and differing & (_proper_words(left) | _proper_words(right)):
         return None
@@ -188,17 +207,24 @@ def compare(left: str, right: str, config: DedupConfig) -> Verdict | None:
     shorter_extra, added = (only_left, only_right) if shorter_text is left else (only_right, only_left)
     if shorter_extra or not added or smaller < config.min_tokens:
         return None
-    if not _is_subsequence(_DIGITS.findall(shorter_text), _DIGITS.findall(longer_text)):
-        return None
+    if _DIGITS.findall(shorter_text) != _DIGITS.findall(longer_text) and not _contiguous(
+        tokens_of(shorter_text), tokens_of(longer_text)
+    ):
+        return None  # added numbers are allowed only around the intact shorter sentence
     adds_numbers = any(ch.isdigit() for word in added for ch in word)
     if added & ATTRIBUTION_CUES or (len(added) <= config.max_added_share * longer and not adds_numbers):
         return Verdict("containment", round(jaccard, 4), 1.0)
     return None
 
 
-def _is_subsequence(short: list[str], long: list[str]) -> bool:
-    remaining = iter(long)
-    return all(item in remaining for item in short)
+def _negations(tokens: list[str]) -> int:
+    return sum(token in _NEGATIONS for token in tokens)
+
+
+def _contiguous(short: list[str], long: list[str]) -> bool:
+    """Whether `short` occurs as one unbroken run of words inside `long`."""
+    width = len(short)
+    return any(long[i : i + width] == short for i in range(len(long) - width + 1))
 
 
 def _pair_off_typos(only_left: set[str], only_right: set[str]) -> tuple[set[str], set[str]]:

@@ -6,7 +6,7 @@ Two functions with two jobs:
   '-', spaces collapsed, line endings '\n', at most one blank line between paragraphs. Every
   offset crosswire stores points into this text.
 - `normalized_key` is the exact-dedup key of a sentence or quote: NFKC, casefold, then only
-  letters and digits kept, so "G7" = "G-7", "U.S." = "US" and quote style, spacing and case
+  letters, digits and decimal points kept, so "G7" = "G-7", "U.S." = "US" and quote style, spacing and case
   never matter, while any difference in a digit always does.
 """
 
@@ -37,7 +37,8 @@ _QUOTES = str.maketrans(
 _SPACES = re.compile(r"[ \t\f\v]+")
 _TRAILING_SPACE = re.compile(r" *\n *")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_NOT_WORD = re.compile(r"[\W_]+")
+# every non-word character, except a decimal point between digits ("$2.75bn" is not "$27.5bn")
+_NOT_WORD = re.compile(r"(?:(?!(?<=\d)\.(?=\d))[\W_])+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
