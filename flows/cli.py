@@ -50,6 +50,10 @@ def run(
     lock_wait: Annotated[
         float, typer.Option(help="Seconds to wait for another process holding warehouse.duckdb.")
     ] = 60.0,
+    workers: Annotated[int, typer.Option(help="Worker processes for entity and quote extraction.")] = 2,
+    dask_address: Annotated[
+        str | None, typer.Option(help="Run extraction on this Dask scheduler (tcp://HOST:PORT).")
+    ] = None,
 ) -> None:
     """Run the Prefect flow once: ingest, dedup, extract, validate, load."""
     from flows import progress

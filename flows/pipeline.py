@@ -22,6 +22,7 @@ import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
+from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows import artifacts, batch_store, progress, warehouse
 from flows.contract import TABLES
@@ -46,6 +47,9 @@ class PipelineConfig:
     data_dir: str = "data"
     lock_wait_seconds: float = 60.0  # how long the load waits for another process's lock
     suites_dir: str = str(EXPECTATIONS_DIR)
+    workers: int = 2  # processes for the CPU-bound per-document stage (extract)
+    batch_documents: int = 200  # documents per extract task
+    dask_address: str | None = None  # run per-document stages on this Dask scheduler instead
     ingest: IngestConfig = field(default_factory=IngestConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     extract: ExtractConfig = field(default_factory=ExtractConfig)
@@ -150,9 +154,71 @@ def _nlp(config: ExtractConfig):
 
 @task(name="extract", cache_policy=NO_CACHE)
 def extract(documents: list[dict], sentences: list[dict], known_entities: list[dict], config: ExtractConfig):
-    if not documents:
-        return {"entity_mentions": [], "entities": [], "quotes": []}
     return extract_facts(documents, sentences, _nlp(config), config, known_entities=known_entities)
+
+
+def extract_batches(
+    documents: list[dict], sentences: list[dict], known_entities: list[dict], config: PipelineConfig
+) -> dict[str, list[dict]]:
+    """Run `extract` over batches of documents: in worker processes, or on a Dask cluster.
+
+    Entities are linked within a batch and against the warehouse's; batches of one run agree on
+    ids through the canonical key, and their `entities` rows are merged here.
+    """
+    by_doc: dict[str, list[dict]] = {}
+    for sentence in sentences:
+        by_doc.setdefault(sentence["doc_id"], []).append(sentence)
+    size = config.batch_documents
+    batches = [documents[i : i + size] for i in range(0, len(documents), size)]
+    jobs = [
+        {
+            "documents": batch,
+            "sentences": [s for d in batch for s in by_doc.get(d["doc_id"], [])],
+            "known_entities": known_entities,
+            "config": config.extract,
+        }
+        for batch in batches
+    ]
+    if not config.dask_address and (config.workers <= 1 or len(jobs) <= 1):
+        return merge_facts([extract(**job) for job in jobs], documents)
+    results = []
+    with _task_runner(config) as runner, progress.track("extract", len(jobs)) as advance:
+        for future in [runner.submit(extract, parameters=job) for job in jobs]:
+            results.append(future.result())
+            advance(1)
+    return merge_facts(results, documents)
+
+
+def _task_runner(config: PipelineConfig):
+    if config.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=config.dask_address)
+    return ProcessPoolTaskRunner(max_workers=config.workers)
+
+
+def merge_facts(results: list[dict[str, list[dict]]], documents: list[dict]) -> dict[str, list[dict]]:
+    """One batch's worth of extraction rows from several: mentions and quotes concatenated,
+    entities merged by id (aliases united, counts recomputed)."""
+    merged: dict[str, list[dict]] = {"entity_mentions": [], "entities": [], "quotes": []}
+    entities: dict[str, dict] = {}
+    for result in results:
+        merged["entity_mentions"] += result["entity_mentions"]
+        merged["quotes"] += result["quotes"]
+        for entity in result["entities"]:
+            kept = entities.setdefault(entity["entity_id"], {**entity, "aliases": []})
+            kept["aliases"] = sorted(set(kept["aliases"]) | set(entity["aliases"]))
+    source_of = {d["doc_id"]: d["source"] for d in documents}
+    mentions_of: dict[str, list[dict]] = {}
+    for mention in merged["entity_mentions"]:
+        mentions_of.setdefault(mention["entity_id"], []).append(mention)
+    for entity_id, entity in entities.items():
+        mentions = mentions_of.get(entity_id, [])
+        entity["n_mentions"] = len(mentions)
+        entity["n_documents"] = len({m["doc_id"] for m in mentions})
+        entity["n_sources"] = len({source_of[m["doc_id"]] for m in mentions})
+    merged["entities"] = [e for e in entities.values() if e["n_mentions"]]
+    return merged
 
 
 @task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
@@ -184,12 +250,16 @@ def crosswire_pipeline(
     sources: list[str] | None = None,
     data_dir: str = "data",
     lock_wait_seconds: float = 60.0,
+    workers: int = 2,
+    dask_address: str | None = None,
 ) -> dict:
     """Run the whole pipeline once over `sources` (files or folders) into `data_dir`."""
     config = PipelineConfig(
         sources=tuple(sources or PipelineConfig.sources),
         data_dir=data_dir,
         lock_wait_seconds=lock_wait_seconds,
+        workers=workers,
+        dask_address=dask_address,
     )
     return run_pipeline(config).as_dict()
 
@@ -234,7 +304,7 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         run_id,
         config.lock_wait_seconds,
     )
-    facts = timed("extract", extract, batch.documents, sentences, state.entities, config.extract)
+    facts = timed("extract", extract_batches, batch.documents, sentences, state.entities, config)
     quote_dedup = timed(
         "cluster quotes",
         cluster_quotes,

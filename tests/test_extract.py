@@ -159,6 +159,18 @@ def test_he_said_resolves_to_the_subject_not_the_last_name_mentioned(seed_facts)
     assert again["speaker"] == "Rex Tillerson"
 
 
+def test_he_skips_a_name_that_is_the_object_of_a_preposition(nlp):
+    facts = run(
+        nlp,
+        {
+            "wire": "Club chairman John Wardle said the club was not inviting offers for England winger "
+            'Shaun Wright-Phillips. He added: "I have no intention of selling him to anyone."'
+        },
+    )
+    (quote,) = facts["quotes"]
+    assert (quote["speaker"], quote["speaker_method"], quote["cue"]) == ("John Wardle", "pronoun", "added")
+
+
 def test_speaker_before_a_colon(seed_facts):
     (quote,) = quotes_starting(seed_facts, "I don't understand what you mean. Go on discussing it.")
     assert (quote["speaker"], quote["speaker_method"], quote["cue"]) == ("Dmitry Peskov", "named", "said")
@@ -189,6 +201,18 @@ def test_scare_quotes_are_not_quotes(seed_facts):
     # a partial quote that ends its sentence and is attributed stays
     (partial,) = quotes_starting(seed_facts, "aligned themselves with an unreliable partner")
     assert (partial["speaker"], partial["cue"]) == ("Rex Tillerson", "told")
+
+
+def test_attributed_fragments_two_words_and_up_are_partial_quotes(nlp):
+    facts = run(
+        nlp,
+        {
+            "wire": 'Tony Blair said the claims were "nonsense". Michael Howard said the plans were '
+            '"deeply flawed" and would fail.'
+        },
+    )
+    (quote,) = facts["quotes"]
+    assert (quote["text"], quote["speaker"]) == ("deeply flawed", "Michael Howard")
 
 
 def test_every_seed_quote_has_a_speaker(seed_facts):
@@ -302,6 +326,51 @@ def test_told_names_the_listener_not_the_speaker(nlp):
     )
     (quote,) = facts["quotes"]
     assert quote["speaker"] is None and quote["cue"] == "told"
+
+
+def test_unnamed_speaker_does_not_inherit_the_previous_speaker(nlp):
+    facts = run(
+        nlp,
+        {
+            "wire": "Tony Blair spoke outside the court in London on Monday.\n\n"
+            '"We will appeal against this ruling," said Mr Blair.\n\n'
+            '"The ruling stands and the case is closed," a court spokesman said.\n\n'
+            "The court spokesman also said the judges had been unanimous. "
+            '"There is nothing more to add to that decision," he added.'
+        },
+    )
+    appeal, stands, nothing = facts["quotes"]
+    assert (appeal["speaker"], appeal["speaker_method"]) == ("Tony Blair", "named")
+    assert (stands["speaker"], stands["speaker_method"], stands["cue"]) == (None, "none", "said")
+    # "he" follows "the spokesman said", so it is not Tony Blair
+    assert (nothing["speaker"], nothing["speaker_method"], nothing["cue"]) == (None, "none", "added")
+
+
+def test_quote_inside_a_quote_stays_in_one_row(nlp):
+    facts = run(
+        nlp,
+        {
+            "wire": 'Club chairman Freddy Shepherd said: "He told the players he was going to "fake" an '
+            'injury in training. That is cheating."'
+        },
+    )
+    (quote,) = facts["quotes"]
+    assert (
+        quote["text"] == 'He told the players he was going to "fake" an injury in training. That is cheating.'
+    )
+    assert quote["speaker"] == "Freddy Shepherd"
+
+
+def test_a_name_before_a_title_only_describes_the_speaker(nlp):
+    facts = run(
+        nlp,
+        {
+            "wire": "Kurt Cobain died in 1994.\n\n"
+            '"The band was never pretty, or always in tune," said Cobain biographer Charles Cross.'
+        },
+    )
+    (quote,) = facts["quotes"]
+    assert (quote["speaker"], quote["speaker_method"]) == ("Charles Cross", "named")
 
 
 def test_multi_paragraph_quote_attributed_at_its_end(nlp):
