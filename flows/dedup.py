@@ -35,6 +35,7 @@ than `min_tokens` words only match exactly.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from datetime import datetime
 from typing import Protocol
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 from rensa import RMinHash
 
 from flows.ids import stable_id
@@ -57,6 +59,7 @@ class DedupConfig:
     jaccard_threshold: float = 0.7  # verified word-set Jaccard that makes two variants one
     max_added_share: float = 0.5  # containment: words the longer may add, as a share of it
     min_tokens: int = 5  # shorter sentences only match exactly
+    max_typos: int = 2  # misspelt words (one edit apart) a pair may differ by
     seed: int = 42
 
 
@@ -187,29 +190,51 @@ class Verdict:
     containment: float
 
 
+@dataclass(frozen=True)
+class _Profile:
+    """What verification needs of one text, computed once per text."""
+
+    tokens: list[str]
+    words: frozenset[str]
+    names: frozenset[str]
+    digits: tuple[str, ...]
+    negations: int
+
+
+@functools.lru_cache(maxsize=200_000)
+def _profile(text: str) -> _Profile:
+    tokens = tokens_of(text)
+    return _Profile(
+        tokens=tokens,
+        words=frozenset(tokens),
+        names=frozenset(_proper_words(text)),
+        digits=tuple(_DIGITS.findall(text)),
+        negations=sum(token in _NEGATIONS for token in tokens),
+    )
+
+
 def compare(left: str, right: str, config: DedupConfig) -> Verdict | None:
     """Verify a candidate pair on exact word sets; None when the two must not merge."""
-    left_tokens, right_tokens = tokens_of(left), tokens_of(right)
-    left_words, right_words = set(left_tokens), set(right_tokens)
-    only_left, only_right = _pair_off_typos(left_words - right_words, right_words - left_words)
+    a, b = _profile(left), _profile(right)
+    if not _could_match(a, b, config):
+        return None
+    only_left, only_right = _pair_off_typos(a.words - b.words, b.words - a.words, config.max_typos)
     differing = only_left | only_right
-    if differing & (_NEGATIONS | _CONTRASTS) or _negations(left_tokens) != _negations(right_tokens):
+    if differing & (_NEGATIONS | _CONTRASTS) or a.negations != b.negations:
         return None
-    if only_left and only_right and differing & (_proper_words(left) | _proper_words(right)):
+    if only_left and only_right and differing & (a.names | b.names):
         return None
-    shared = len(left_words & right_words) + len(left_words - right_words) - len(only_left)
-    smaller, longer = sorted((len(left_words), len(right_words)))
+    shared = len(a.words) - len(only_left)
+    smaller, longer = sorted((len(a.words), len(b.words)))
     jaccard = shared / (shared + len(only_left) + len(only_right))
-    if jaccard >= config.jaccard_threshold and _DIGITS.findall(left) == _DIGITS.findall(right):
+    if jaccard >= config.jaccard_threshold and a.digits == b.digits:
         return Verdict("minhash_jaccard", round(jaccard, 4), round(shared / smaller, 4))
     # containment: the shorter is all there, the longer adds an attribution clause or a little
-    shorter_text, longer_text = (left, right) if len(left_words) <= len(right_words) else (right, left)
-    shorter_extra, added = (only_left, only_right) if shorter_text is left else (only_right, only_left)
+    short, long_ = (a, b) if len(a.words) <= len(b.words) else (b, a)
+    shorter_extra, added = (only_left, only_right) if short is a else (only_right, only_left)
     if shorter_extra or not added or smaller < config.min_tokens:
         return None
-    if _DIGITS.findall(shorter_text) != _DIGITS.findall(longer_text) and not _contiguous(
-        tokens_of(shorter_text), tokens_of(longer_text)
-    ):
+    if short.digits != long_.digits and not _contiguous(short.tokens, long_.tokens):
         return None  # added numbers are allowed only around the intact shorter sentence
     adds_numbers = any(ch.isdigit() for word in added for ch in word)
     if added & ATTRIBUTION_CUES or (len(added) <= config.max_added_share * longer and not adds_numbers):
@@ -217,8 +242,13 @@ def compare(left: str, right: str, config: DedupConfig) -> Verdict | None:
     return None
 
 
-def _negations(tokens: list[str]) -> int:
-    return sum(token in _NEGATIONS for token in tokens)
+def _could_match(a: _Profile, b: _Profile, config: DedupConfig) -> bool:
+    """Cheap upper bound: even with `max_typos` words paired off, can either rule pass?"""
+    shared = len(a.words & b.words)
+    typos = min(config.max_typos, len(a.words) - shared, len(b.words) - shared)
+    union = len(a.words | b.words) - typos
+    smaller = min(len(a.words), len(b.words))
+    return (shared + typos) >= config.jaccard_threshold * union or (shared + typos) >= smaller
 
 
 def _contiguous(short: list[str], long: list[str]) -> bool:
@@ -227,20 +257,21 @@ def _contiguous(short: list[str], long: list[str]) -> bool:
     return any(long[i : i + width] == short for i in range(len(long) - width + 1))
 
 
-def _pair_off_typos(only_left: set[str], only_right: set[str]) -> tuple[set[str], set[str]]:
-    """Drop word pairs one edit apart (4+ letters, no digits): the same word, misspelt."""
-    if not only_left or not only_right:
-        return only_left, only_right
-    from rapidfuzz.distance import Levenshtein
-
+def _pair_off_typos(only_left: frozenset[str], only_right: frozenset[str], limit: int) -> tuple[set, set]:
+    """Drop up to `limit` word pairs one edit apart (4+ letters, no digits): one word, misspelt."""
     left, right = set(only_left), set(only_right)
+    if not left or not right:
+        return left, right
     for word in sorted(only_left):
+        if limit == 0:
+            break
         if len(word) < 4 or any(ch.isdigit() for ch in word):
             continue
         match = next((o for o in sorted(right) if len(o) >= 4 and Levenshtein.distance(word, o) <= 1), None)
         if match is not None:
             left.discard(word)
             right.discard(match)
+            limit -= 1
     return left, right
 
 
