@@ -146,6 +146,47 @@ def query(
 
 
 @app.command()
+def serve(
+    cron: Annotated[
+        str, typer.Option(help="Schedule, as a cron expression (default: hourly).")
+    ] = "0 * * * *",
+    source: Annotated[
+        list[Path] | None, typer.Option("--source", "-s", help="File or folder of .txt/.jsonl (repeatable).")
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "crosswire-scheduled",
+    workers: Annotated[int, typer.Option(help="Worker processes for entity and quote extraction.")] = 2,
+    dask_address: Annotated[
+        str | None, typer.Option(help="Run extraction on this Dask scheduler (tcp://HOST:PORT).")
+    ] = None,
+) -> None:
+    """Serve the crosswire flow as a scheduled deployment on the Prefect server in PREFECT_API_URL."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.pipeline import crosswire_pipeline
+
+    if not PREFECT_API_URL.value():
+        console.print(
+            "[red]No Prefect server configured.[/] Start one with `prefect server start` and run "
+            "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api` (see the README)."
+        )
+        raise typer.Exit(2)
+    sources = [str(p.absolute()) for p in source] if source else [str(Path("seeds").absolute())]
+    console.print(f"Serving deployment crosswire/{name} on {cron!r} against {PREFECT_API_URL.value()}")
+    crosswire_pipeline.serve(
+        name=name,
+        cron=cron,
+        parameters={
+            "sources": sources,
+            "data_dir": str(data_dir.absolute()),
+            "workers": workers,
+            "dask_address": dask_address,
+        },
+        description="crosswire on a schedule: new articles in the sources are ingested on each run.",
+    )
+
+
+@app.command()
 def search(
     words: Annotated[str, typer.Argument(help="Words to look for (BM25 full-text search).")],
     data_dir: DataDir = Path("data"),

@@ -252,6 +252,7 @@ def crosswire_pipeline(
     lock_wait_seconds: float = 60.0,
     workers: int = 2,
     dask_address: str | None = None,
+    batch_documents: int = 200,
 ) -> dict:
     """Run the whole pipeline once over `sources` (files or folders) into `data_dir`."""
     config = PipelineConfig(
@@ -260,6 +261,7 @@ def crosswire_pipeline(
         lock_wait_seconds=lock_wait_seconds,
         workers=workers,
         dask_address=dask_address,
+        batch_documents=batch_documents,
     )
     return run_pipeline(config).as_dict()
 
