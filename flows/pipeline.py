@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from flows import artifacts, batch_store, progress, warehouse
 from flows.contract import TABLES
 from flows.dedup import DedupConfig, DedupResult, assign_clusters, assign_quote_clusters
 from flows.extract import ExtractConfig, extract_facts, load_nlp
+from flows.extract_dates import extract_time_mentions
 from flows.ingest import IngestConfig, Rejection, SourceFile, discover_files, read_source_file
 from flows.normalize import NormalizedBatch, normalize_articles
 from flows.run_lock import run_lock
@@ -214,11 +216,19 @@ def merge_facts(results: list[dict[str, list[dict]]], documents: list[dict]) -> 
         mentions_of.setdefault(mention["entity_id"], []).append(mention)
     for entity_id, entity in entities.items():
         mentions = mentions_of.get(entity_id, [])
+        forms = Counter(m["text"] for m in mentions if m["link_method"] == "exact")
+        if len(results) > 1 and forms:  # the extractor's rule, over the whole run's mentions
+            entity["name"] = max(forms, key=lambda form: (len(form.split()), forms[form], len(form)))
         entity["n_mentions"] = len(mentions)
         entity["n_documents"] = len({m["doc_id"] for m in mentions})
         entity["n_sources"] = len({source_of[m["doc_id"]] for m in mentions})
     merged["entities"] = [e for e in entities.values() if e["n_mentions"]]
     return merged
+
+
+@task(name="extract-dates", cache_policy=NO_CACHE)
+def extract_dates(documents: list[dict], sentences: list[dict]) -> list[dict]:
+    return extract_time_mentions(documents, sentences)
 
 
 @task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
@@ -307,6 +317,7 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         config.lock_wait_seconds,
     )
     facts = timed("extract", extract_batches, batch.documents, sentences, state.entities, config)
+    time_mentions = timed("extract dates", extract_dates, batch.documents, sentences)
     quote_dedup = timed(
         "cluster quotes",
         cluster_quotes,
@@ -335,6 +346,7 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         "sentence_matches": dedup.matches,
         "dedup_variants": dedup.variants + quote_dedup.variants,
         "dedup_bands": dedup.bands + quote_dedup.bands,
+        "time_mentions": time_mentions,
         "rejected_files": [{"run_id": run_id, "path": r.path, "reason": r.reason} for r in rejected],
         **facts,
     }
