@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.ingest import IngestConfig
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -54,6 +56,15 @@ def run(
     dask_address: Annotated[
         str | None, typer.Option(help="Run extraction on this Dask scheduler (tcp://HOST:PORT).")
     ] = None,
+    max_file_mb: Annotated[
+        float, typer.Option(help="Reject files larger than this many MiB (rejected_files says so).")
+    ] = IngestConfig.max_file_bytes / 2**20,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Read through symbolic links that lead out of the source folders."
+        ),
+    ] = IngestConfig.follow_symlinks,
 ) -> None:
     """Run the Prefect flow once: ingest, dedup, extract, validate, load."""
     from flows import progress
@@ -76,7 +87,13 @@ def run(
             console.print(f"Prefect API: {api_url}")
             with bars:
                 summary = crosswire_pipeline(
-                    sources=sources, data_dir=str(data_dir), lock_wait_seconds=lock_wait
+                    sources=sources,
+                    data_dir=str(data_dir),
+                    lock_wait_seconds=lock_wait,
+                    workers=workers,
+                    dask_address=dask_address,
+                    max_file_mb=max_file_mb,
+                    follow_symlinks=follow_symlinks,
                 )
     except ValidationFailed as error:
         console.print(f"[bold red]Run failed validation[/]\n{error}")

@@ -156,6 +156,7 @@ DEDUP_VARIANTS = Table(
     (
         _c("kind", STR, "'sentence' (sentence_clusters) or 'quote' (quotes.quote_cluster_id)", False),
         _c("normalized_key", STR, "exact-tier key", False),
+        _c("variant_id", I64, "64-bit BLAKE2b of normalized_key, as stored in dedup_bands", False),
         _c("cluster_id", STR, "cluster it belongs to (never changes once loaded)", False),
         _c("text", STR, "text of its first-seen occurrence, for verifying later candidates", False),
         _c("run_id", STR, "run that indexed it", False),
@@ -165,11 +166,11 @@ DEDUP_VARIANTS = Table(
 DEDUP_BANDS = Table(
     "dedup_bands",
     "Dedup index: the MinHash-LSH band hashes of every hashed variant.",
-    ("kind", "band_hash", "normalized_key"),
+    ("kind", "band_hash", "variant_id"),
     (
         _c("kind", STR, "'sentence' or 'quote', as in dedup_variants", False),
         _c("band_hash", I64, "hash of one band of the variant's MinHash signature", False),
-        _c("normalized_key", STR, "variant", False),
+        _c("variant_id", I64, "dedup_variants.variant_id of the variant", False),
     ),
 )
 
@@ -225,6 +226,24 @@ QUOTES = Table(
     ),
 )
 
+TIME_MENTIONS = Table(
+    "time_mentions",
+    "Time expressions (dates, weekdays, 'this week', years), normalized to ISO values.",
+    ("mention_id",),
+    (
+        _c("mention_id", STR, "'t' + 16 hex of BLAKE2b over doc_id and offsets", False),
+        _c("doc_id", STR, "document", False),
+        _c("sentence_idx", I32, "sentence the expression starts in", False),
+        _c("start_char", I32, "offset into documents.text", False),
+        _c("end_char", I32, "offset into documents.text (exclusive)", False),
+        _c("text", STR, "documents.text[start_char:end_char]", False),
+        _c("value", STR, "ISO value: 2017-04-11, 2017-W15, 2017-04 or 2017; null when unresolved"),
+        _c("granularity", STR, "day, week, month or year; null when unresolved"),
+        _c("is_relative", BOOL, "true when the value depends on an anchor (Tuesday, this week)", False),
+        _c("anchor", STR, "resolved against: published_at, or explicit; null when unresolved"),
+    ),
+)
+
 RUNS = Table(
     "runs",
     "One row per pipeline run that reached the load stage.",
@@ -270,6 +289,7 @@ TABLES: dict[str, Table] = {
         QUOTES,
         RUNS,
         REJECTED_FILES,
+        TIME_MENTIONS,
     )
 }
 
@@ -291,3 +311,5 @@ ENTITY_LABELS = (
     "LANGUAGE",
 )
 LINK_METHODS = ("exact", "partial", "fuzzy", "alias")
+TIME_GRANULARITIES = ("day", "week", "month", "year")
+TIME_ANCHORS = ("published_at", "explicit")

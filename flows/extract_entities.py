@@ -69,7 +69,7 @@ TITLE_HEADS = frozenset(
     sergeant sgt admiral adm commander commissioner ambassador envoy judge justice king queen prince
     princess emperor sheikh emir pope cardinal archbishop bishop rabbi imam ayatollah chairman
     chairwoman chair chief director ceo executive boss leader head manager coach striker midfielder
-    defender goalkeeper keeper winger skipper star actor actress singer presenter host comedian
+    defender goalkeeper keeper winger skipper star actor actress singer presenter host comedian comic
     author writer novelist producer rapper analyst economist professor prof dr doctor lawyer attorney
     prosecutor detective inspector superintendent constable officer dictator mp mep candidate nominee
     founder editor correspondent adviser advisor aide deputy official diplomat negotiator champion
@@ -79,7 +79,7 @@ TITLE_HEADS = frozenset(
     activist campaigner organiser organizer""".split()
 )
 ORG_NAME_ENDINGS = frozenset(
-    """united city fc rovers athletic county town wanderers albion party inc ltd plc corp group bank
+    """united city fc rovers rangers athletic county town wanderers albion party inc ltd plc corp group bank
     council office university college association club airlines airways motors securities partners
     holdings""".split()
 )
@@ -98,6 +98,22 @@ HONORIFIC_GENDER = {
     "mrs": "f", "ms": "f", "miss": "f", "dame": "f", "lady": "f", "mme": "f", "mlle": "f",
     "dr": None, "prof": None, "rev": None, "mx": None,
 }  # fmt: skip
+# titles that say the holder's grammatical gender ("Baroness Boothroyd ... she said")
+TITLE_GENDER = {
+    "baroness": "f", "duchess": "f", "countess": "f", "queen": "f", "princess": "f",
+    "baron": "m", "duke": "m", "earl": "m", "king": "m", "prince": "m",
+}  # fmt: skip
+# nationality words NER sometimes puts at the front of a person's name ("Russian Dmitriy Bogdanov")
+DEMONYMS = frozenset(
+    """american british english scottish welsh irish french german italian spanish portuguese dutch
+    belgian swiss austrian swedish norwegian danish finnish russian ukrainian polish czech hungarian
+    romanian bulgarian greek turkish serbian croatian israeli palestinian lebanese syrian iraqi
+    iranian saudi egyptian libyan moroccan algerian nigerian kenyan ethiopian zimbabwean ghanaian
+    chinese japanese korean vietnamese thai indian pakistani afghan bangladeshi indonesian
+    malaysian filipino australian canadian mexican brazilian argentine argentinian chilean
+    colombian venezuelan peruvian cuban jamaican dutchman frenchman englishman scotsman irishman
+    welshman briton spaniard""".split()
+)
 PARTICLES = frozenset("al el bin ibn van von der den de da di du del della dos das le la ter ten".split())
 # verbs of saying: cues for quote attribution, and evidence that a capitalized word before them is a name
 SPEECH_VERBS = frozenset(
@@ -123,6 +139,12 @@ _PREVIOUS_WORD = re.compile(r"([\w.'-]+) +$")
 _NEXT_WORD = re.compile(r" +([\w'-]+)")
 _SENTENCE_INITIAL = re.compile(r"(?:^|[.!?][\"')]?\s+|\n\s*|[\"(]\s*)$")
 _SENTENCE_CONJUNCTIONS = frozenset("But And Yet So Then However Meanwhile When While As If".split())
+# capitalized words that open sentences but are no one's first name ("Yesterday Smith said")
+_NOT_FIRST_NAMES = _SENTENCE_CONJUNCTIONS | frozenset(
+    """The A An This That These Those Now Yesterday Today Tomorrow Earlier Later Last Next Also Former
+    Only Even Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+    June July August September October November December""".split()
+)
 _NEXT_CAPITALIZED = re.compile(r" +[A-Z]")
 _TITLED_NAME = re.compile(
     r"(?<![\w'-])(?P<title>(?i:"
@@ -284,6 +306,14 @@ def _repair_labels(mentions: list[Mention], fuzzy_min_letters: int) -> None:
         ):
             others = labels_of[mention.text] - Counter({"PERSON": labels_of[mention.text]["PERSON"]})
             mention.label = others.most_common(1)[0][0]
+    # a form tagged GPE once but PERSON more often ("Spain but McIlroy is unfazed") is the person
+    gpe_counts = Counter(m.text for m in mentions if m.label == "GPE")
+    for mention in mentions:
+        if (
+            mention.label == "GPE"
+            and labels_of.get(mention.text, Counter())["PERSON"] > gpe_counts[mention.text]
+        ):
+            mention.label = "PERSON"
     full_names = [m.parts for m in mentions if m.is_full_name]
     surnames = {m.parts[-1] for m in mentions if m.label == "PERSON" and m.parts}
     surnames = {surname for surname in surnames if _letters(surname) >= fuzzy_min_letters}
@@ -366,9 +396,12 @@ def _untagged_name_repeats(
     """Other occurrences of a person's name or surname in the document that NER did not tag.
 
     A small NER model tags "Tillerson" in one sentence and misses it in the next. An occurrence
-    counts when no NER span of any label covers it ("May" the month is a DATE), no other
+    counts when no NER span of any label covers it ("May" the month is a DATE; but a DATE span
+    that is a person's name before a verb of saying, "May wrote", is that person), no other
     capitalized word is next to it (a title word before it is fine), and, at the start of a
     sentence, a verb-like word follows ("Tillerson told", "O'Leary has"; not "Young people").
+    A surname whose sentence starts with one other capitalized word and goes on with a verb-like
+    word is a full name NER missed ("Mark Lewis-Francis has stepped up").
     """
     forms = set()
     for mention in mentions:
@@ -380,6 +413,7 @@ def _untagged_name_repeats(
         return []
     alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
     pattern = re.compile(r"(?<![\w'-])(?:" + alternatives + r")(?![\w-])")
+    spans = [span for span in spans if not _is_name_tagged_date(text, span, forms)]
     taken, taken_starts = _taken_spans(mentions, spans)
     found = []
     for match in pattern.finditer(text):
@@ -387,24 +421,54 @@ def _untagged_name_repeats(
         if not _is_free(taken, taken_starts, start, end) or _NEXT_CAPITALIZED.match(text, end):
             continue
         previous_word = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+        sentence_initial = bool(_SENTENCE_INITIAL.search(text, max(0, start - 5), start))
         after_conjunction = (
             previous_word
             and previous_word.group(1) in _SENTENCE_CONJUNCTIONS
             and (_SENTENCE_INITIAL.search(text, max(0, previous_word.start() - 5), previous_word.start()))
         )
-        if after_conjunction or _SENTENCE_INITIAL.search(text, max(0, start - 5), start):
-            next_word = _NEXT_WORD.match(text, end, end + 40)
-            verb = next_word.group(1) if next_word else ""
-            if not (verb in SPEECH_VERBS or (verb.islower() and verb.endswith(("ed", "s")))):
+        first_name = (
+            previous_word
+            and " " not in match.group()
+            and previous_word.group(1).isalpha()
+            and previous_word.group(1)[:1].isupper()
+            and previous_word.group(1) not in _NOT_FIRST_NAMES
+            and not is_title_word(previous_word.group(1))
+            and _SENTENCE_INITIAL.search(text, max(0, previous_word.start() - 5), previous_word.start())
+        )
+        if after_conjunction or sentence_initial or first_name:
+            if not _verb_follows(text, end):
                 continue
+            if first_name and not after_conjunction:
+                if not _is_free(taken, taken_starts, previous_word.start(1), end):
+                    continue  # the word before is tagged as something else ("Russian Smith")
+                start = previous_word.start(1)
         elif (
             previous_word
             and previous_word.group(1)[:1].isupper()
             and not is_title_word(previous_word.group(1))
         ):
             continue
-        found.append(Mention(start, end, match.group(), "PERSON", title_start=start))
+        found.append(Mention(start, end, text[start:end], "PERSON", title_start=start))
     return found
+
+
+def _verb_follows(text: str, end: int) -> bool:
+    next_word = _NEXT_WORD.match(text, end, end + 40)
+    verb = next_word.group(1) if next_word else ""
+    return verb in SPEECH_VERBS or (verb.islower() and verb.endswith(("ed", "s")))
+
+
+def _is_name_tagged_date(text: str, span: tuple[int, int, str], forms: set[str]) -> bool:
+    """A DATE span that is a person's name before a verb of saying: "May wrote on his website"."""
+    start, end, label = span
+    next_word = _NEXT_WORD.match(text, end, end + 40)
+    return (
+        label == "DATE"
+        and text[start:end] in forms
+        and bool(next_word)
+        and next_word.group(1) in SPEECH_VERBS
+    )
 
 
 def _trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -437,7 +501,13 @@ def _split_title(text: str, mention: Mention) -> None:
     name_from = 0
     while name_from < len(words) - 1:
         word = text[slice(*words[name_from])]
-        if is_title_word(word) or word.casefold() in TITLE_CONNECTORS or word_key(word) in HONORIFIC_GENDER:
+        is_nationality = word.casefold() in DEMONYMS and len(words) - name_from >= 3
+        if (
+            is_title_word(word)
+            or word.casefold() in TITLE_CONNECTORS
+            or word_key(word) in HONORIFIC_GENDER
+            or is_nationality
+        ):
             name_from += 1
         else:
             break
@@ -461,6 +531,11 @@ def _split_title(text: str, mention: Mention) -> None:
     if has_title:
         mention.title = text[title_start:honorific_start].strip()
         mention.title_start = title_start
+        if gender is None:
+            mention.gender = next(
+                (TITLE_GENDER[word_key(w)] for w in mention.title.split() if word_key(w) in TITLE_GENDER),
+                None,
+            )
     else:
         mention.title_start = min(honorific_start, name_start)
 

@@ -263,6 +263,8 @@ def crosswire_pipeline(
     workers: int = 2,
     dask_address: str | None = None,
     batch_documents: int = 200,
+    max_file_mb: float = IngestConfig.max_file_bytes / 2**20,
+    follow_symlinks: bool = False,
 ) -> dict:
     """Run the whole pipeline once over `sources` (files or folders) into `data_dir`."""
     config = PipelineConfig(
@@ -272,6 +274,7 @@ def crosswire_pipeline(
         workers=workers,
         dask_address=dask_address,
         batch_documents=batch_documents,
+        ingest=IngestConfig(max_file_bytes=int(max_file_mb * 2**20), follow_symlinks=follow_symlinks),
     )
     return run_pipeline(config).as_dict()
 
@@ -345,12 +348,15 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         "sentence_clusters": dedup.clusters,
         "sentence_matches": dedup.matches,
         "dedup_variants": dedup.variants + quote_dedup.variants,
-        "dedup_bands": dedup.bands + quote_dedup.bands,
+        "dedup_bands": pa.concat_tables([dedup.bands, quote_dedup.bands]),
         "time_mentions": time_mentions,
         "rejected_files": [{"run_id": run_id, "path": r.path, "reason": r.reason} for r in rejected],
         **facts,
     }
-    tables = {name: TABLES[name].to_arrow(rows[name]) for name in rows}
+    tables = {
+        name: value if isinstance(value, pa.Table) else TABLES[name].to_arrow(value)
+        for name, value in rows.items()
+    }
     batch_dir = timed("write", write_parquet, data_dir, run_id, tables)
     report = timed("validate", validate, tables, config.suites_dir, run_id, data_dir)
     artifacts.publish_validation(report.summary(), report.success, report.data_docs_index)

@@ -55,7 +55,7 @@ import pyarrow.feather as feather
 
 from flows import contract
 
-SPAN_TABLES = ("sentences", "entity_mentions", "quotes")
+SPAN_TABLES = ("sentences", "entity_mentions", "quotes", "time_mentions")
 
 
 @dataclass(frozen=True)

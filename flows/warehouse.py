@@ -125,7 +125,7 @@ class WarehouseDedupIndex:
         self.con.register("batch_bands", pa.table({"band_hash": unique}))
         query = """SELECT b.band_hash, v.normalized_key, v.cluster_id, v.text
                    FROM dedup_bands AS b JOIN batch_bands USING (band_hash)
-                   JOIN dedup_variants AS v ON v.kind = b.kind AND v.normalized_key = b.normalized_key
+                   JOIN dedup_variants AS v ON v.kind = b.kind AND v.variant_id = b.variant_id
                    WHERE b.kind = ?"""
         return self.con.execute(query, [self.kind]).fetch_arrow_table().to_pylist()
 

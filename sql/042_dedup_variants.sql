@@ -3,6 +3,7 @@
 CREATE TABLE IF NOT EXISTS dedup_variants (
     kind            VARCHAR NOT NULL,
     normalized_key  VARCHAR NOT NULL,
+    variant_id      BIGINT NOT NULL,
     cluster_id      VARCHAR NOT NULL,
     text            VARCHAR NOT NULL,
     run_id          VARCHAR NOT NULL,

@@ -1,0 +1,213 @@
+"""The warehouse views: given the two seed articles, `who_said_what`, `speaker_summary` and
+`entity_cooccurrence` hold these rows.
+
+The warehouse is built once for the module from the stage functions, the way `flows/pipeline.py`
+composes them but without Prefect or validation: ingest, normalize, segment, deduplicate,
+extract, time mentions, cluster quotes, write Parquet, load.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import batch_store, warehouse
+from flows.contract import BATCH_TABLES, TABLES
+from flows.dedup import assign_clusters, assign_quote_clusters
+from flows.extract import ExtractConfig, extract_facts, load_nlp
+from flows.extract_dates import extract_time_mentions
+from flows.ingest import discover_files, read_source_file
+from flows.normalize import normalize_articles
+from flows.segment import segment_documents
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SOURCES = ["000_9bed5375e8ab3aa3", "003_33851966dae3a68f"]  # each seed file is its own outlet
+
+
+def build_warehouse(sources: list[Path], data_dir: Path) -> Path:
+    """Run every stage over `sources` into `data_dir`; returns the warehouse file."""
+    run_id, started_at = str(uuid.uuid4()), datetime.now(UTC)
+    files, rejected = discover_files(sources)
+    assert not rejected
+    articles = [article for file in files for article in read_source_file(file)[0]]
+    batch = normalize_articles(articles, set(), run_id, started_at)
+    sentences = segment_documents(batch.documents)
+    dedup = assign_clusters(sentences, batch.documents, run_id=run_id)
+    facts = extract_facts(batch.documents, sentences, load_nlp(ExtractConfig()))
+    quote_dedup = assign_quote_clusters(facts["quotes"], batch.documents, run_id=run_id)
+    rows = {
+        "documents": batch.documents,
+        "document_files": batch.document_files,
+        "sentences": sentences,
+        "sentence_clusters": dedup.clusters,
+        "sentence_matches": dedup.matches,
+        "dedup_variants": dedup.variants + quote_dedup.variants,
+        "dedup_bands": dedup.bands + quote_dedup.bands,
+        "rejected_files": [],
+        "time_mentions": extract_time_mentions(batch.documents, sentences),
+        **facts,
+    }
+    assert set(rows) == set(BATCH_TABLES)
+    batch_dir = batch_store.write_batch(data_dir, run_id, {n: TABLES[n].to_arrow(r) for n, r in rows.items()})
+    run_row = {
+        "run_id": run_id,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "status": "completed",
+        "n_documents_new": len(batch.documents),
+        "n_documents_skipped": 0,
+        "n_files_rejected": 0,
+        "n_sentences": len(sentences),
+        "validation_success": True,
+        "n_expectations": 0,
+        "n_expectations_failed": 0,
+    }
+    db_path = data_dir / warehouse.WAREHOUSE_FILE
+    warehouse.load_batch(db_path, batch_dir, run_row)
+    return db_path
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    db_path = build_warehouse([SEEDS], tmp_path_factory.mktemp("views"))
+    connection = duckdb.connect(str(db_path), read_only=True)
+    yield connection
+    connection.close()
+
+
+def rows(con, sql: str, *params) -> list[dict]:
+    return con.execute(sql, list(params)).fetch_arrow_table().to_pylist()
+
+
+# --- who_said_what ------------------------------------------------------------------------------
+
+
+def test_who_said_what_has_one_row_per_speaker_and_quote_cluster(con):
+    (total,) = con.execute("SELECT count(*) FROM who_said_what").fetchone()
+    (distinct,) = con.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT speaker, speaker_entity_id, quote_cluster_id FROM who_said_what)"
+    ).fetchone()
+    assert total == distinct > 0
+
+
+def test_tillersons_shared_quote_is_one_row_carried_by_both_sources(con):
+    found = rows(
+        con,
+        """SELECT speaker, quote, quote_cluster_id, doc_ids, sources, n_quotes, first_seen_at
+           FROM who_said_what WHERE quote LIKE 'We want to relieve the suffering%'""",
+    )
+    assert len(found) == 1, found
+    (row,) = found
+    assert row["speaker"] == "Rex Tillerson"
+    assert row["sources"] == SOURCES and len(row["doc_ids"]) == 2
+    assert row["n_quotes"] >= 2  # one quoted span in each article (one is split by its attribution)
+    (canonical,) = con.execute(
+        """SELECT arg_min(q.text, (d.ingested_at, q.doc_id, q.start_char)) FROM quotes q
+           JOIN documents d USING (doc_id) WHERE q.quote_cluster_id = ?""",
+        [row["quote_cluster_id"]],
+    ).fetchone()
+    assert row["quote"] == canonical
+    assert row["first_seen_at"] is not None
+
+
+def test_who_said_what_names_every_speaker_of_the_seeds(con):
+    speakers = {r["speaker"] for r in rows(con, "SELECT speaker FROM who_said_what")}
+    assert speakers == {
+        "Rex Tillerson",
+        "Dmitry Peskov",
+        "Russian government",
+        "Russian Foreign Ministry",
+    }
+    peskov = rows(con, "SELECT quote, sources FROM who_said_what WHERE speaker = 'Dmitry Peskov'")
+    assert peskov == [
+        {"quote": "I don't understand what you mean. Go on discussing it.", "sources": [SOURCES[0]]}
+    ]
+
+
+# --- speaker_summary ----------------------------------------------------------------------------
+
+
+def test_speaker_summary_counts_tillersons_quotes_from_both_sources(con):
+    (row,) = rows(con, "SELECT * FROM speaker_summary WHERE speaker = 'Rex Tillerson'")
+    quotes = rows(con, "SELECT * FROM quotes WHERE speaker = 'Rex Tillerson'")
+    assert row["n_quotes"] == len(quotes) >= 8
+    assert row["n_quote_clusters"] == len({q["quote_cluster_id"] for q in quotes}) < row["n_quotes"]
+    assert row["sources"] == SOURCES and row["n_sources"] == 2 and row["n_documents"] == 2
+    assert row["speaker_label"] == "PERSON"
+    assert {"named", "title", "pronoun"} <= set(row["speaker_methods"])
+    assert row["first_seen_at"] <= row["last_seen_at"]
+    (top,) = rows(con, "SELECT speaker FROM speaker_summary LIMIT 1")
+    assert top["speaker"] == "Rex Tillerson"
+
+
+def test_speaker_summary_agrees_with_who_said_what(con):
+    summary = {
+        r["speaker"]: r["n_quote_clusters"]
+        for r in rows(con, "SELECT speaker, n_quote_clusters FROM speaker_summary")
+    }
+    per_speaker = {
+        r["speaker"]: r["n"]
+        for r in rows(con, "SELECT speaker, count(*) AS n FROM who_said_what GROUP BY speaker")
+    }
+    assert summary == per_speaker
+
+
+# --- entity_cooccurrence ------------------------------------------------------------------------
+
+
+def pair(con, a: str, b: str) -> dict | None:
+    found = rows(
+        con,
+        """SELECT * FROM entity_cooccurrence
+           WHERE (entity_a = ? AND entity_b = ?) OR (entity_a = ? AND entity_b = ?)""",
+        a,
+        b,
+        b,
+        a,
+    )
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_tillerson_and_russia_cooccur_in_both_sources(con):
+    row = pair(con, "Rex Tillerson", "Russia")
+    assert row is not None
+    assert row["n_sources"] == 2 and row["sources"] == SOURCES and row["n_documents"] == 2
+    (sentences,) = con.execute(
+        """SELECT count(*) FROM (
+               SELECT doc_id, sentence_idx FROM entity_mentions m JOIN entities e USING (entity_id)
+               WHERE e.name IN ('Rex Tillerson', 'Russia')
+               GROUP BY doc_id, sentence_idx HAVING count(DISTINCT e.name) = 2)"""
+    ).fetchone()
+    assert row["n_sentences"] == sentences >= 3
+
+
+def test_each_pair_appears_once_in_name_order_and_never_with_itself(con):
+    found = rows(con, "SELECT entity_a, entity_b, entity_a_id, entity_b_id FROM entity_cooccurrence")
+    assert found
+    assert all(r["entity_a_id"] != r["entity_b_id"] for r in found)
+    assert all(r["entity_a"] <= r["entity_b"] for r in found)
+    assert len({(r["entity_a_id"], r["entity_b_id"]) for r in found}) == len(found)
+    ids = {(r["entity_a_id"], r["entity_b_id"]) for r in found}
+    assert not any((b, a) in ids for a, b in ids)
+
+
+def test_entities_in_different_sentences_do_not_cooccur(con):
+    # Peskov speaks in the last paragraph of one article; Boris Johnson appears only earlier
+    assert pair(con, "Dmitry Peskov", "Boris Johnson") is None
+    assert pair(con, "Dmitry Peskov", "Vladimir Putin") is not None  # the same sentence
+
+
+# --- time_mentions, loaded ----------------------------------------------------------------------
+
+
+def test_time_mentions_are_loaded_with_their_values(con):
+    found = rows(con, "SELECT text, value, is_relative, anchor FROM time_mentions ORDER BY doc_id, start_char")
+    by_text = {r["text"]: r for r in found}
+    assert by_text["2014"] == {"text": "2014", "value": "2014", "is_relative": False, "anchor": "explicit"}
+    # the seeds carry no publication date: relative mentions are kept, unresolved
+    assert by_text["Tuesday"] == {"text": "Tuesday", "value": None, "is_relative": True, "anchor": None}
