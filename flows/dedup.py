@@ -191,7 +191,7 @@ def variant_bands(texts: list[str], config: DedupConfig) -> np.ndarray:
     """LSH band hashes, shape (len(texts), bands), int64: one MinHash per text via rensa."""
     if not texts:
         return np.zeros((0, config.bands), dtype=np.int64)
-    shingles = [_profile(text).content_words for text in texts]
+    shingles = [_content_words(text) for text in texts]
     digests = np.asarray(
         RMinHash.digests_from_token_sets(shingles, config.num_perm, config.seed), dtype=np.uint64
     )
@@ -218,19 +218,28 @@ class _Profile:
 
     tokens: list[str]
     words: frozenset[str]
-    content_words: frozenset[str]  # words less stopwords: what MinHash hashes
     names: frozenset[str]
     digits: tuple[str, ...]
     negations: int
 
 
 @functools.lru_cache(maxsize=200_000)
+def _tokens(text: str) -> list[str]:
+    return tokens_of(text)
+
+
+def _content_words(text: str) -> frozenset[str]:
+    """The MinHash shingles of a text: its words less stopwords (all its words if none is left)."""
+    tokens = _tokens(text)
+    return frozenset(t for t in tokens if t not in _STOPWORDS) or frozenset(tokens)
+
+
+@functools.lru_cache(maxsize=200_000)
 def _profile(text: str) -> _Profile:
-    tokens = tokens_of(text)
+    tokens = _tokens(text)
     return _Profile(
         tokens=tokens,
         words=frozenset(tokens),
-        content_words=frozenset(t for t in tokens if t not in _STOPWORDS) or frozenset(tokens),
         names=frozenset(_proper_words(text)),
         digits=tuple(_DIGITS.findall(text)),
         negations=sum(token in _NEGATIONS for token in tokens),
@@ -341,7 +350,7 @@ def assign_clusters(
 
     known = index.clusters_of(sorted(first))
     new_keys = sorted(k for k in first if k not in known)
-    hashed = [k for k in new_keys if len(tokens_of(first[k]["text"])) >= config.min_tokens]
+    hashed = [k for k in new_keys if len(_tokens(first[k]["text"])) >= config.min_tokens]
     bands = variant_bands([first[k]["text"] for k in hashed], config)
     links = _verified_links(hashed, bands, first, index.candidates(bands) if hashed else [], config)
 

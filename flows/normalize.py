@@ -34,8 +34,8 @@ _QUOTES = str.maketrans(
         "\u200b": "", "\ufeff": "", "\u00ad": "",
     }
 )  # fmt: skip
-_SPACES = re.compile(r"[ \t\f\v]+")
-_TRAILING_SPACE = re.compile(r" *\n *")
+_SPACES = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")  # runs only: single spaces stay as they are
+_TRAILING_SPACE = re.compile(r" +\n *|\n +")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # every non-word character, except a decimal point between digits ("$2.75bn" is not "$27.5bn")
 _NOT_WORD = re.compile(r"(?:(?!(?<=\d)\.(?=\d))[\W_])+")
@@ -44,10 +44,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 def normalize_text(text: str) -> str:
     """Readable, repaired text: the form stored in `documents.text`."""
-    if not text.isascii():
-        text = ftfy.fix_text(text, normalization="NFC")
+    if not text.isascii():  # every character ftfy or the table below would change is non-ASCII
+        text = ftfy.fix_text(text, normalization="NFC").translate(_QUOTES)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = text.translate(_QUOTES)
     text = _SPACES.sub(" ", text)
     text = _TRAILING_SPACE.sub("\n", text)
     text = _BLANK_LINES.sub("\n\n", text)

@@ -31,7 +31,7 @@ from flows.dedup import DedupConfig, DedupResult, assign_clusters, assign_quote_
 from flows.extract import ExtractConfig, extract_facts, load_nlp
 from flows.extract_dates import extract_time_mentions
 from flows.ingest import IngestConfig, Rejection, SourceFile, discover_files, read_source_file
-from flows.normalize import NormalizedBatch, normalize_articles
+from flows.normalize import normalize_articles
 from flows.run_lock import run_lock
 from flows.segment import segment_documents
 from flows.validate import ValidationReport, validate_batch
@@ -51,6 +51,7 @@ class PipelineConfig:
     suites_dir: str = str(EXPECTATIONS_DIR)
     workers: int = 2  # processes for the CPU-bound per-document stage (extract)
     batch_documents: int = 200  # documents per extract task
+    batch_files: int = 500  # files per read-normalize-segment task
     dask_address: str | None = None  # run per-document stages on this Dask scheduler instead
     ingest: IngestConfig = field(default_factory=IngestConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
@@ -98,34 +99,105 @@ def discover(sources: tuple[str, ...], config: IngestConfig) -> tuple[list[Sourc
     return discover_files([Path(s) for s in sources], config)
 
 
-@task(name="read-and-decode", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
-def read_files(files: list[SourceFile], manifest: dict[str, tuple[int, int, int]], config: IngestConfig):
+@dataclass
+class PreparedBatch:
+    """Read, normalized and segmented documents of some files: the per-document stages' output."""
+
+    documents: list[dict]
+    document_files: list[dict]
+    sentences: list[dict]
+    rejected: list[Rejection]
+    n_skipped: int  # documents already loaded (unchanged files, known texts, repeats)
+
+
+def read_files(
+    files: list[SourceFile], manifest: dict[str, tuple[int, int, int]], config: IngestConfig
+) -> tuple[list, list[Rejection], int]:
     """Read every file that changed since it was last loaded; unchanged files are not opened.
 
     Returns the articles, the rejections and how many documents the unchanged files hold.
     """
     articles, rejected, n_unchanged = [], [], 0
-    with progress.track("read files", len(files)) as advance:
-        for file in files:
-            size_bytes, mtime_ns, n_documents = manifest.get(str(file.path), (None, None, 0))
-            if (size_bytes, mtime_ns) == (file.size_bytes, file.mtime_ns):
-                n_unchanged += n_documents
-            else:
-                file_articles, file_rejected = read_source_file(file, config)
-                articles.extend(file_articles)
-                rejected.extend(file_rejected)
-            advance(1)
+    for file in files:
+        size_bytes, mtime_ns, n_documents = manifest.get(str(file.path), (None, None, 0))
+        if (size_bytes, mtime_ns) == (file.size_bytes, file.mtime_ns):
+            n_unchanged += n_documents
+        else:
+            file_articles, file_rejected = read_source_file(file, config)
+            articles.extend(file_articles)
+            rejected.extend(file_rejected)
     return articles, rejected, n_unchanged
 
 
-@task(name="normalize", cache_policy=NO_CACHE)
-def normalize(articles, known_doc_ids: set[str], run_id: str, ingested_at: datetime) -> NormalizedBatch:
-    return normalize_articles(articles, known_doc_ids, run_id, ingested_at)
+@task(name="read-normalize-segment", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def prepare(
+    files: list[SourceFile],
+    manifest: dict[str, tuple[int, int, int]],
+    known_doc_ids: set[str],
+    run_id: str,
+    ingested_at: datetime,
+    config: IngestConfig,
+) -> PreparedBatch:
+    articles, rejected, n_unchanged = read_files(files, manifest, config)
+    batch = normalize_articles(articles, known_doc_ids, run_id, ingested_at)
+    sentences = segment_documents(batch.documents)
+    return PreparedBatch(
+        batch.documents, batch.document_files, sentences, rejected, batch.n_skipped + n_unchanged
+    )
 
 
-@task(name="segment", cache_policy=NO_CACHE)
-def segment(documents: list[dict]) -> list[dict]:
-    return segment_documents(documents)
+def prepare_batches(
+    files: list[SourceFile], state: WarehouseState, run_id: str, ingested_at: datetime, config: PipelineConfig
+) -> PreparedBatch:
+    """The per-document stages over batches of files, in parallel; one merged batch out."""
+    size = config.batch_files
+    jobs = [
+        {
+            "files": files[i : i + size],
+            "manifest": {str(f.path): state.file_manifest[str(f.path)] for f in files[i : i + size]
+                         if str(f.path) in state.file_manifest},
+            "known_doc_ids": state.doc_ids,
+            "run_id": run_id,
+            "ingested_at": ingested_at,
+            "config": config.ingest,
+        }
+        for i in range(0, len(files), size)
+    ]  # fmt: skip
+    return merge_prepared(run_batches(prepare, jobs, config, "read files"))
+
+
+def merge_prepared(parts: list[PreparedBatch]) -> PreparedBatch:
+    """Concatenate batches; a text that two batches both read stays one document."""
+    merged = PreparedBatch([], [], [], [], 0)
+    paths: set[tuple[str, str]] = set()
+    doc_ids: set[str] = set()
+    for part in parts:
+        new = {d["doc_id"] for d in part.documents} - doc_ids
+        doc_ids |= new
+        merged.documents += [d for d in part.documents if d["doc_id"] in new]
+        merged.sentences += [s for s in part.sentences if s["doc_id"] in new]
+        merged.document_files += [f for f in part.document_files if (f["path"], f["doc_id"]) not in paths]
+        paths.update((f["path"], f["doc_id"]) for f in part.document_files)
+        merged.rejected += part.rejected
+        merged.n_skipped += part.n_skipped + len(part.documents) - len(new)
+    return merged
+
+
+def run_batches(task_, jobs: list[dict], config: PipelineConfig, stage: str) -> list:
+    """Run a task over jobs: in this process when one job (or one worker) suffices, else on the
+    task runner (worker processes, or the Dask cluster at `dask_address`)."""
+    results = []
+    with progress.track(stage, len(jobs)) as advance:
+        if not config.dask_address and (config.workers <= 1 or len(jobs) <= 1):
+            for job in jobs:
+                results.append(task_(**job))
+                advance(1)
+            return results
+        with _task_runner(config) as runner:
+            for future in [runner.submit(task_, parameters=job) for job in jobs]:
+                results.append(future.result())
+                advance(1)
+    return results
 
 
 @task(name="deduplicate", cache_policy=NO_CACHE)
@@ -181,14 +253,7 @@ def extract_batches(
         }
         for batch in batches
     ]
-    if not config.dask_address and (config.workers <= 1 or len(jobs) <= 1):
-        return merge_facts([extract(**job) for job in jobs], documents)
-    results = []
-    with _task_runner(config) as runner, progress.track("extract", len(jobs)) as advance:
-        for future in [runner.submit(extract, parameters=job) for job in jobs]:
-            results.append(future.result())
-            advance(1)
-    return merge_facts(results, documents)
+    return merge_facts(run_batches(extract, jobs, config, "extract"), documents)
 
 
 def _task_runner(config: PipelineConfig):
@@ -303,12 +368,9 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
 
     state = timed("state", warehouse_state, data_dir, config.lock_wait_seconds)
     files, rejected = timed("discover", discover, config.sources, config.ingest)
-    articles, read_rejected, n_unchanged = timed(
-        "read", read_files, files, state.file_manifest, config.ingest
-    )
-    rejected = rejected + read_rejected
-    batch = timed("normalize", normalize, articles, state.doc_ids, run_id, started_at)
-    sentences = timed("segment", segment, batch.documents)
+    batch = timed("read+normalize+segment", prepare_batches, files, state, run_id, started_at, config)
+    rejected = rejected + batch.rejected
+    sentences = batch.sentences
     dedup = timed(
         "deduplicate",
         deduplicate,
@@ -332,11 +394,11 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         config.lock_wait_seconds,
     )
     logger.info(
-        "read %d files (%d unchanged, %d rejected): %d new documents, %d sentences, %d quotes",
+        "read %d files (%d rejected): %d new documents (%d already loaded), %d sentences, %d quotes",
         len(files),
-        n_unchanged,
         len(rejected),
         len(batch.documents),
+        batch.n_skipped,
         len(sentences),
         len(facts["quotes"]),
     )
@@ -371,7 +433,7 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         "finished_at": datetime.now(UTC),
         "status": "completed",
         "n_documents_new": len(batch.documents),
-        "n_documents_skipped": batch.n_skipped + n_unchanged,
+        "n_documents_skipped": batch.n_skipped,
         "n_files_rejected": len(rejected),
         "n_sentences": len(sentences),
         "validation_success": report.success,
