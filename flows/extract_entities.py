@@ -9,20 +9,27 @@ Method (rule-based canonicalization on top of spaCy's statistical NER):
   `title` ("Secretary of State"): lexicon words (heads such as Secretary, Minister, spokesman,
   modifiers such as Foreign, Deputy, former), the connectors of/for/and, and capitalized
   complements after of/for. A nationality or place before the title ("US", "Russian") is not part
-  of it. Honorifics (Mr, Ms, Dr) are stripped and give a grammatical gender for pronouns.
+  of it, and a nationality word NER put before a name of two or more words is cut ("Russian
+  Dmitriy Bogdanov"). A title in apposition counts too ("The Bishop of Durham, the Rt Rev Dr Tom
+  Wright"). Honorifics (Mr, Ms, Dr, Rt Rev) are stripped and give a grammatical gender for
+  pronouns, as do gendered titles (Baroness, Duke); a span of honorifics and titles alone is no
+  person.
 - Label repair (the small model mislabels often; these rules fix the cases seen in news):
   a span of any label that follows a title head and reads as a name of two or more words
   ("Secretary of State Rex Tillerson" tagged ORG) is a PERSON; within one document a form tagged
   PERSON at least as often as anything else is a person everywhere (one sense per document), and
   so is a non-GPE span equal to part of a person's full name or one typo away from a person's
-  surname ("Tillerson", "Daveport" tagged ORG); a PERSON span ending in United, City, FC, Party,
-  Group, Bank ... is an ORG ("Manchester United"). A span made only of title words after
+  surname ("Tillerson", "Daveport" tagged ORG), and a GPE span whose form the document tags PERSON
+  more often ("Spain but McIlroy is unfazed"); a PERSON span ending in United, City, FC, Rangers,
+  Party, Group, Bank ... is an ORG ("Manchester United"). A span made only of title words after
   "<head> of/for" ("State" in "Secretary of State") is dropped.
 - Names NER missed: capitalized words right after a title head or honorific that no span covers
   ("race director David Bedford", "Mr Hayman"), and further occurrences of a person's name or
   surname in the same document that no span covers, are PERSON mentions too. At the start of a
   sentence (or after "But", "And", ...) such a surname needs a verb-like word after it ("O'Leary
-  has", "But Wardle added"; not "Young people").
+  has", "But Wardle added"; not "Young people"); a sentence opening with one other capitalized
+  word before such a surname and a verb-like word is a full name NER missed ("Mark Lewis-Francis
+  has"); a DATE span that is a person's name before a verb of saying is that person ("May wrote").
 - Canonical key: `normalized_key` (NFKC, casefold, letters and digits) of the name; for people,
   name particles (al-, bin, van, de, ...) are dropped first, so "Bashar al-Assad" = "Bashar Assad"
   and "G7" = "G-7". Entity id = stable_id("e", label group, key).
@@ -37,7 +44,11 @@ Method (rule-based canonicalization on top of spaCy's statistical NER):
   >= `fuzzy_min_letters` letters at Levenshtein distance 1 from the surname of exactly one full
   name in the document, else in the batch or warehouse ("Tllerson" -> Rex Tillerson), with the
   same first letter and not a plural ("Beckhams") or prefixed form ("O'Callaghan"); (5) `exact`:
-  its own entity. Full names and other labels link by key (`exact`), else by known alias (`alias`).
+  its own entity. Full names and other labels link by key (`exact`), else by known alias (`alias`);
+  a one-word ORG mention that is the last word of exactly one longer ORG name in the document, or
+  the first word of one that only adds a generic ending or a partner, is that organisation
+  (`partial`: "Rangers" -> "Glasgow Rangers", "Labour" -> "Labour Party", "Marsh" -> "Marsh &
+  McLennan"; never "BBC" -> "BBC News").
   Full names are linked first over the whole batch, so the order of documents does not matter.
 Limits: full names never link fuzzily (distinct people such as "Jon Smith" and "John Smith", or
 "Brian Johnson" and "Brian Johnston", stay apart, and so does a misspelt full name); a surname
@@ -76,7 +87,8 @@ TITLE_HEADS = frozenset(
     speaker whip treasurer dean sheriff marshal lord baroness baron duke duchess earl reverend dj
     referee umpire biographer historian expert scientist researcher consultant strategist critic
     commentator pundit columnist journalist reporter photographer designer architect engineer
-    activist campaigner organiser organizer""".split()
+    activist campaigner organiser organizer songwriter composer musician guitarist drummer bassist
+    vocalist frontman prop flanker sprinter athlete boxer golfer jockey batsman bowler""".split()
 )
 ORG_NAME_ENDINGS = frozenset(
     """united city fc rovers rangers athletic county town wanderers albion party inc ltd plc corp group bank
@@ -96,7 +108,7 @@ TITLE_CONNECTORS = frozenset({"of", "for", "and", "the"})
 HONORIFIC_GENDER = {
     "mr": "m", "sir": "m", "lord": "m", "herr": "m", "monsieur": "m",
     "mrs": "f", "ms": "f", "miss": "f", "dame": "f", "lady": "f", "mme": "f", "mlle": "f",
-    "dr": None, "prof": None, "rev": None, "mx": None,
+    "dr": None, "prof": None, "rev": None, "revd": None, "rt": None, "hon": None, "mx": None,
 }  # fmt: skip
 # titles that say the holder's grammatical gender ("Baroness Boothroyd ... she said")
 TITLE_GENDER = {
@@ -146,6 +158,7 @@ _NOT_FIRST_NAMES = _SENTENCE_CONJUNCTIONS | frozenset(
     June July August September October November December""".split()
 )
 _NEXT_CAPITALIZED = re.compile(r" +[A-Z]")
+_APPOSITION_BEFORE = re.compile(r", (?:the )?(?:(?:Rt|Rev|Revd|Hon|Dr|Prof)\.? )*$")
 _TITLED_NAME = re.compile(
     r"(?<![\w'-])(?P<title>(?i:"
     + "|".join(
@@ -279,11 +292,25 @@ def clean_mentions(text: str, spans: list[tuple[int, int, str]], fuzzy_min_lette
     for mention in mentions:
         _split_title(text, mention)
     _repair_labels(mentions, fuzzy_min_letters)
-    kept = [m for m in mentions if m.label == "PERSON" or not _is_title_complement(text, m)]
+    kept = [
+        m
+        for m in mentions
+        if not (m.label == "PERSON" and _only_titles(m.text))
+        and (m.label == "PERSON" or not _is_title_complement(text, m))
+    ]
     repeats = _untagged_name_repeats(text, kept, spans)
     for mention in repeats:
         _split_title(text, mention)
     return sorted(kept + repeats, key=lambda m: m.start_char)
+
+
+def _only_titles(name: str) -> bool:
+    """'Rt Rev Dr', 'Prime Minister': honorifics or several title words, and no name. One title
+    word alone may be a name ("Major" for John Major), so it stays."""
+    words = name.split()
+    if all(word_key(w) in HONORIFIC_GENDER for w in words):
+        return True
+    return len(words) >= 2 and all(is_title_word(w) or word_key(w) in HONORIFIC_GENDER for w in words)
 
 
 def _repair_labels(mentions: list[Mention], fuzzy_min_letters: int) -> None:
@@ -362,10 +389,12 @@ def _is_free(taken: list[tuple[int, int]], taken_starts: list[int], start: int, 
     return all(taken[i][1] <= start for i in range(max(0, index - 4), index))
 
 
-def _taken_spans(mentions: list[Mention], spans: list[tuple[int, int, str]]) -> tuple[list, list[int]]:
-    taken = sorted(
-        [(start, end) for start, end, _ in spans] + [(m.title_start, m.end_char) for m in mentions]
-    )
+def _taken_spans(
+    text: str, mentions: list[Mention], spans: list[tuple[int, int, str]]
+) -> tuple[list, list[int]]:
+    """Every NER span (up to its first line break, as `_trim_span` keeps it) and every mention."""
+    clipped = [(start, end if (cut := text.find("\n", start, end)) == -1 else cut) for start, end, _ in spans]
+    taken = sorted(clipped + [(m.title_start, m.end_char) for m in mentions])
     return taken, [start for start, _ in taken]
 
 
@@ -377,7 +406,7 @@ def _untagged_titled_names(
     A title head or honorific followed by capitalized words (two or three after a title, one or two
     after an honorific) that no NER span covers is a person.
     """
-    taken, taken_starts = _taken_spans(mentions, spans)
+    taken, taken_starts = _taken_spans(text, mentions, spans)
     found = []
     for match in _TITLED_NAME.finditer(text):
         start, end = match.span("name")
@@ -414,7 +443,7 @@ def _untagged_name_repeats(
     alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
     pattern = re.compile(r"(?<![\w'-])(?:" + alternatives + r")(?![\w-])")
     spans = [span for span in spans if not _is_name_tagged_date(text, span, forms)]
-    taken, taken_starts = _taken_spans(mentions, spans)
+    taken, taken_starts = _taken_spans(text, mentions, spans)
     found = []
     for match in pattern.finditer(text):
         start, end = match.span()
@@ -538,6 +567,18 @@ def _split_title(text: str, mention: Mention) -> None:
             )
     else:
         mention.title_start = min(honorific_start, name_start)
+        mention.title = _apposition_title(text, honorific_start)
+
+
+def _apposition_title(text: str, start: int) -> str | None:
+    """A title chain right before `, [the] [Rt Rev ...]` and the name: 'The Bishop of Durham, the
+    Rt Rev Dr Tom Wright' -> 'Bishop of Durham'."""
+    apposition = _APPOSITION_BEFORE.search(text, max(0, start - 30), start)
+    if not apposition:
+        return None
+    comma = apposition.start()
+    title_start = _title_chain_start(text[:comma] + " ", comma + 1)
+    return text[title_start:comma] if title_start is not None else None
 
 
 def _honorific_before(text: str, name_start: int) -> tuple[str | None, int]:
@@ -672,11 +713,39 @@ def link_mentions(mentions_by_doc: dict[str, list[Mention]], index: EntityIndex)
         for mention in mentions:
             if mention.label != "PERSON" or mention.is_full_name:
                 mention.entity, mention.link_method = index.by_name(mention.text, mention.label)
+        _link_short_organisations(mentions)
     for mentions in mentions_by_doc.values():
         full_names = [m for m in mentions if m.is_full_name]
         for mention in mentions:
             if mention.entity is None:
                 mention.entity, mention.link_method = _link_partial_person(mention, full_names, index)
+
+
+def _link_short_organisations(mentions: list[Mention]) -> None:
+    """A one-word ORG mention that is the last word of exactly one longer ORG name of the same
+    document is that organisation ("Rangers" -> "Glasgow Rangers"), and so is the first word of
+    a name that only adds a legal or generic ending or a partner ("Labour" -> "Labour Party",
+    "Marsh" -> "Marsh & McLennan"; not "BBC" -> "BBC News", "Sony" -> "Sony BMG"). Generic words
+    ("City", "Bank", "Party", title words) never link this way."""
+    longer: dict[str, set[Entity]] = {}
+    for mention in mentions:
+        words = mention.text.split()
+        if mention.label != "ORG" or len(words) < 2:
+            continue
+        longer.setdefault(words[-1], set()).add(mention.entity)
+        if words[1] == "&" or (len(words) == 2 and words[1].casefold() in ORG_NAME_ENDINGS):
+            longer.setdefault(words[0], set()).add(mention.entity)
+    for mention in mentions:
+        word = mention.text
+        owners = longer.get(word, set())
+        if (
+            mention.label == "ORG"
+            and " " not in word
+            and len(owners) == 1
+            and word.casefold() not in ORG_NAME_ENDINGS
+            and not is_title_word(word)
+        ):
+            mention.entity, mention.link_method = next(iter(owners)), "partial"
 
 
 def _link_partial_person(

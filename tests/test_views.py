@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from flows import batch_store, warehouse
@@ -46,13 +47,14 @@ def build_warehouse(sources: list[Path], data_dir: Path) -> Path:
         "sentence_clusters": dedup.clusters,
         "sentence_matches": dedup.matches,
         "dedup_variants": dedup.variants + quote_dedup.variants,
-        "dedup_bands": dedup.bands + quote_dedup.bands,
+        "dedup_bands": pa.concat_tables([dedup.bands, quote_dedup.bands]),
         "rejected_files": [],
         "time_mentions": extract_time_mentions(batch.documents, sentences),
         **facts,
     }
     assert set(rows) == set(BATCH_TABLES)
-    batch_dir = batch_store.write_batch(data_dir, run_id, {n: TABLES[n].to_arrow(r) for n, r in rows.items()})
+    tables = {n: r if isinstance(r, pa.Table) else TABLES[n].to_arrow(r) for n, r in rows.items()}
+    batch_dir = batch_store.write_batch(data_dir, run_id, tables)
     run_row = {
         "run_id": run_id,
         "started_at": started_at,
@@ -89,7 +91,8 @@ def rows(con, sql: str, *params) -> list[dict]:
 def test_who_said_what_has_one_row_per_speaker_and_quote_cluster(con):
     (total,) = con.execute("SELECT count(*) FROM who_said_what").fetchone()
     (distinct,) = con.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT speaker, speaker_entity_id, quote_cluster_id FROM who_said_what)"
+        "SELECT count(*) FROM (SELECT DISTINCT speaker, speaker_entity_id, quote_cluster_id"
+        " FROM who_said_what)"
     ).fetchone()
     assert total == distinct > 0
 
@@ -206,7 +209,9 @@ def test_entities_in_different_sentences_do_not_cooccur(con):
 
 
 def test_time_mentions_are_loaded_with_their_values(con):
-    found = rows(con, "SELECT text, value, is_relative, anchor FROM time_mentions ORDER BY doc_id, start_char")
+    found = rows(
+        con, "SELECT text, value, is_relative, anchor FROM time_mentions ORDER BY doc_id, start_char"
+    )
     by_text = {r["text"]: r for r in found}
     assert by_text["2014"] == {"text": "2014", "value": "2014", "is_relative": False, "anchor": "explicit"}
     # the seeds carry no publication date: relative mentions are kept, unresolved
