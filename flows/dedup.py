@@ -342,8 +342,13 @@ def assign_clusters(
     by_doc = {document["doc_id"]: document for document in documents}
     first: dict[str, dict] = {}  # variant -> its first-seen occurrence
     order: dict[str, tuple] = {}
+    keys_of_text: dict[str, str] = {}  # wire copy repeats sentences verbatim: normalize each text once
     for sentence in sentences:
-        key = sentence["normalized_key"] = normalized_key(sentence["text"])
+        text = sentence["text"]
+        key = keys_of_text.get(text)
+        if key is None:
+            key = keys_of_text[text] = normalized_key(text)
+        sentence["normalized_key"] = key
         seen = first_seen_order(by_doc[sentence["doc_id"]], sentence["sentence_idx"])
         if key not in order or seen < order[key]:
             order[key], first[key] = seen, sentence

@@ -17,6 +17,7 @@ Spans exclude surrounding whitespace, so `text[start_char:end_char]` is the sent
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -53,21 +54,29 @@ def segment_text(text: str) -> list[SentenceSpan]:
     """Split normalized text into sentence spans, in reading order."""
     spans: list[SentenceSpan] = []
     for paragraph_idx, block in enumerate(_PARAGRAPH.finditer(text)):
-        start = block.start()
-        for boundary in _boundaries(text, block.start(), block.end()):
-            _append_span(spans, text, paragraph_idx, start, boundary)
-            start = boundary
-        _append_span(spans, text, paragraph_idx, start, block.end())
+        offset = block.start()
+        spans.extend(
+            SentenceSpan(paragraph_idx, offset + start, offset + end)
+            for start, end in _paragraph_spans(block.group())
+        )
     return spans
 
 
-def _append_span(spans: list[SentenceSpan], text: str, paragraph_idx: int, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append(SentenceSpan(paragraph_idx, start, end))
+@functools.lru_cache(maxsize=65_536)
+def _paragraph_spans(paragraph: str) -> tuple[tuple[int, int], ...]:
+    """Sentence spans within one paragraph; cached, as wire copy repeats paragraphs verbatim."""
+    spans = []
+    start = 0
+    for boundary in [*_boundaries(paragraph, 0, len(paragraph)), len(paragraph)]:
+        span_start, span_end = start, boundary
+        while span_start < span_end and paragraph[span_start].isspace():
+            span_start += 1
+        while span_end > span_start and paragraph[span_end - 1].isspace():
+            span_end -= 1
+        if span_end > span_start:
+            spans.append((span_start, span_end))
+        start = boundary
+    return tuple(spans)
 
 
 def _boundaries(text: str, block_start: int, block_end: int):
