@@ -369,7 +369,9 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
     state = timed("state", warehouse_state, data_dir, config.lock_wait_seconds)
     files, rejected = timed("discover", discover, config.sources, config.ingest)
     batch = timed("read+normalize+segment", prepare_batches, files, state, run_id, started_at, config)
-    rejected = rejected + batch.rejected
+    rejected = [r for r in rejected + batch.rejected if (r.path, r.reason) not in state.rejections]
+    if not (batch.documents or batch.document_files or rejected):
+        return _record_unchanged_run(data_dir, run_id, started_at, batch.n_skipped, timings, config)
     sentences = batch.sentences
     dedup = timed(
         "deduplicate",
@@ -449,6 +451,31 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
     return summary
 
 
+def _record_unchanged_run(
+    data_dir: Path, run_id: str, started_at: datetime, n_skipped: int, timings: dict, config: PipelineConfig
+) -> RunSummary:
+    """Nothing new in the sources: no batch to validate or load; the run itself is recorded."""
+    report = ValidationReport(success=True, n_expectations=0, n_failed=0, failures=(), data_docs_index=None)
+    run_row = {
+        "run_id": run_id,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "status": "completed",
+        "n_documents_new": 0,
+        "n_documents_skipped": n_skipped,
+        "n_files_rejected": 0,
+        "n_sentences": 0,
+        "validation_success": True,
+        "n_expectations": 0,
+        "n_expectations_failed": 0,
+    }
+    load(data_dir, batch_store.staging_dir(data_dir, run_id), run_row, config.lock_wait_seconds)
+    get_run_logger().info("nothing new in the sources (%d documents already loaded)", n_skipped)
+    summary = _summarize(data_dir, run_row, report, [], timings)
+    artifacts.publish_run(summary.as_dict(), data_dir, run_id)
+    return summary
+
+
 def _run_id() -> str:
     try:
         return str(get_run_context().flow_run.id)
@@ -480,7 +507,9 @@ def _summarize(data_dir: Path, run_row: dict, report: ValidationReport, rejected
         entities=entities,
         quotes=quotes,
         validation=(
-            f"passed ({report.n_expectations} expectations)"
+            "nothing new to validate"
+            if report.success and not report.n_expectations
+            else f"passed ({report.n_expectations} expectations)"
             if report.success
             else f"failed ({report.n_failed} of {report.n_expectations})"
         ),

@@ -47,6 +47,7 @@ class WarehouseState:
     file_manifest: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path -> size, mtime, docs
     committed_run_ids: set[str] = field(default_factory=set)
     entities: list[dict] = field(default_factory=list)
+    rejections: set[tuple[str, str]] = field(default_factory=set)  # (path, reason) already recorded
 
 
 def connect(
@@ -99,6 +100,7 @@ def read_state(db_path: Path, *, wait_seconds: float = 60.0) -> WarehouseState:
             file_manifest={path: (size, mtime, n) for path, size, mtime, n in manifest},
             committed_run_ids={row[0] for row in con.execute("SELECT run_id FROM runs").fetchall()},
             entities=entity_table.to_pylist(),
+            rejections=set(con.execute("SELECT path, reason FROM rejected_files").fetchall()),
         )
     finally:
         con.close()
