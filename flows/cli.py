@@ -145,6 +145,7 @@ def query(
         console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
         raise typer.Exit(2)
     con = connect(db_path, read_only=True, wait_seconds=10)
+    con.execute("SET enable_external_access = false")  # SQL reads the warehouse only: no COPY TO, ATTACH
     try:
         result = con.execute(sql)
         columns = [d[0] for d in result.description] if result.description else []

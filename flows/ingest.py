@@ -29,6 +29,7 @@ import codecs
 import contextlib
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,9 @@ _BOMS = (
     (b"\xfe\xff", "utf-16"),
 )
 _SNIFF_BYTES = 8192
+# a character normalization keeps: not whitespace, a control character or a zero-width mark, so
+# text without one would become an empty document (which fails validation, and the whole batch)
+_VISIBLE = re.compile(r"[^\s\x00-\x1f\x7f-\x9f\u200b\ufeff\u00ad]")
 _FILE_KINDS = (
     (stat.S_ISDIR, "a folder"),
     (stat.S_ISFIFO, "a named pipe"),
@@ -170,8 +174,11 @@ def _walk(root: Path, resolved_root: Path, config: IngestConfig) -> Iterator[tup
                     if not target.is_relative_to(resolved_root):
                         yield folder, _leaves_root(target)
                     continue  # a folder inside the root is walked where it really is
-                if target in walked or resolved_root.is_relative_to(target):
-                    yield folder, f"symbolic link loop: leads back to {target}, which is read already"
+                if Path(directory).resolve().is_relative_to(target):
+                    yield folder, f"symbolic link loop: leads back to {target}, a folder it is in"
+                    continue
+                if target in walked:
+                    yield folder, f"symbolic link to {target}, a folder read already"
                     continue
             walked.add(folder.resolve())
             kept.append(name)
@@ -226,15 +233,15 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 raise UnreadableInput(
                     f"invalid {encoding} after its byte-order mark: {error.reason}"
                 ) from None
+    binary = _binary_kind(data[:_SNIFF_BYTES])
+    if binary:
+        raise UnreadableInput(f"binary file ({binary}), not text")
     unmarked_utf16 = _unmarked_utf16(data[:_SNIFF_BYTES])
     if unmarked_utf16:
         try:
             return data.decode(unmarked_utf16), unmarked_utf16
         except UnicodeDecodeError:
-            pass
-    binary = _binary_kind(data[:_SNIFF_BYTES])
-    if binary:
-        raise UnreadableInput(f"binary file ({binary}), not text")
+            raise UnreadableInput("binary file (contains NUL bytes), not text") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -266,7 +273,7 @@ def _binary_kind(head: bytes) -> str | None:
     for magic, kind in _MAGIC_NUMBERS.items():
         if head.startswith(magic):
             return kind
-    if head.count(b"\x00") > len(head) // 100:
+    if head.count(b"\x00") > len(head) // 100 and not _unmarked_utf16(head):
         return "contains NUL bytes"
     return None
 
@@ -329,16 +336,17 @@ def read_source_file(
         text, encoding = decode_bytes(data)
     except UnreadableInput as error:
         return [], [Rejection(path, str(error))]
-    if not text.strip():
+    if not _VISIBLE.search(text):
         return [], [Rejection(path, "empty file (no text)")]
     sidecar = _read_sidecar(file.path)
     if isinstance(sidecar, Rejection):
         return [], [sidecar]
     page: dict = {}
     if file.path.suffix.lower() in _HTML_SUFFIXES or _looks_like_html(text):
-        page = extract_html(text)
-        if not page.get("text"):
-            return [], [Rejection(path, "HTML page without article text (trafilatura found no main content)")]
+        try:
+            page = extract_html(text)
+        except UnreadableInput as error:
+            return [], [Rejection(path, str(error))]
         text = page["text"]
     metadata = {**page, **sidecar}
     article = RawArticle(
@@ -371,18 +379,21 @@ def _looks_like_html(text: str) -> bool:
 
 
 def extract_html(html: str) -> dict:
-    """The main text of an HTML page (its block elements as paragraphs) and its metadata.
-
-    Keys: `text` (empty when the page has none), `title`, `url`, `published_at`, `sitename`.
-    """
+    """The main text of an HTML page (its block elements as paragraphs) and its metadata: keys
+    `text`, `title`, `url`, `published_at`, `sitename`. Raises `UnreadableInput` for a page
+    without main text."""
     import trafilatura  # slow to import; only for HTML input
+    from trafilatura.settings import DEFAULT_CONFIG
 
+    limit = DEFAULT_CONFIG.getint("DEFAULT", "MAX_FILE_SIZE")
+    if len(html) > limit:
+        raise UnreadableInput(f"HTML page larger than the {limit / 1e6:g} MB trafilatura reads")
     page = trafilatura.bare_extraction(
         html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
     )
-    if page is None:
-        return {"text": ""}
-    lines = (line.strip() for line in (page.text or "").splitlines())
+    lines = [line.strip() for line in (page.text or "").splitlines()] if page else []
+    if not _VISIBLE.search("".join(lines)):
+        raise UnreadableInput("HTML page without article text (trafilatura found no main content)")
     return {
         "text": "\n\n".join(line for line in lines if line),
         "title": page.title,
@@ -421,10 +432,11 @@ def _jsonl_lines(handle: BinaryIO, config: IngestConfig) -> Iterator[tuple[int, 
     """(line number, text or why it cannot be decoded, encoding) for each line, read as a stream.
 
     JSON Lines is UTF-8; a line that is not is decoded on its own like a file. A UTF-16 or
-    UTF-32 file (byte-order mark) is decoded whole, within the size limit.
+    UTF-32 file is decoded whole, within the size limit.
     """
     head = handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]  # type: ignore[attr-defined]
-    wide = next((enc for bom, enc in _BOMS if head.startswith(bom) and enc != "utf-8-sig"), None)
+    marked = (enc for bom, enc in _BOMS if head.startswith(bom) and enc != "utf-8-sig")
+    wide = next(marked, None) or _unmarked_utf16(head)
     if wide:
         text, encoding = decode_bytes(handle.read(config.max_file_bytes + 1))
         for line_no, line in enumerate(text.split("\n"), start=1):
@@ -457,7 +469,7 @@ def _json_record(line: str, line_no: int) -> dict | str:
     if not isinstance(record, dict):
         return f"line {line_no} is not a JSON object"
     body = record.get("text")
-    if not isinstance(body, str) or not body.strip():
+    if not isinstance(body, str) or not _VISIBLE.search(body):
         return f"line {line_no} has no non-empty 'text' field"
     return record
 

@@ -51,14 +51,32 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def normalize_text(text: str) -> str:
-    """Readable, repaired text: the form stored in `documents.text`."""
-    if not text.isascii():  # every character ftfy or the table below would change is non-ASCII
-        if _MOJIBAKE_HINT.search(text) or _ENTITY_HINT.search(text):
-            text = ftfy.fix_text(text, normalization="NFC")
-        else:  # ftfy costs ~1.4 ms a document; clean text needs only NFC and its control-character pass
-            text = unicodedata.normalize("NFC", _C1_CONTROL.sub("", text))
-        text = text.translate(_QUOTES)
+    """Readable, repaired text: the form stored in `documents.text`.
+
+    Idempotent: ftfy judges mojibake in context, and the clean-up after it can make new context
+    (a space dropped beside a line break, a zero-width space deleted), so while the result still
+    looks repairable it is normalized again; text that does not (nearly all) takes one pass.
+    """
+    for _ in range(10):
+        normalized = _normalize_once(text)
+        if normalized == text or not _looks_repairable(normalized):
+            return normalized
+        text = normalized
+    return text
+
+
+def _looks_repairable(text: str) -> bool:
+    return bool(_MOJIBAKE_HINT.search(text) or _ENTITY_HINT.search(text))
+
+
+def _normalize_once(text: str) -> str:
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not text.isascii():  # every character ftfy or the table below would change is non-ASCII
+        if _looks_repairable(text):
+            text = ftfy.fix_text(text, normalization="NFC")
+        # ftfy costs ~1.4 ms a document; clean text needs only NFC and the C1 control characters
+        # dropped (ftfy maps those Windows-1252 has a character for; the rest are noise)
+        text = unicodedata.normalize("NFC", _C1_CONTROL.sub("", text).translate(_QUOTES))
     text = _SPACES.sub(" ", text)
     text = _TRAILING_SPACE.sub("\n", text)
     text = _BLANK_LINES.sub("\n\n", text)
@@ -67,7 +85,9 @@ def normalize_text(text: str) -> str:
 
 def normalized_key(text: str) -> str:
     """Exact-tier dedup key: NFKC + casefold, keeping only letters and digits."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    # NFKC again after casefold, as Unicode's NFKC_Casefold: casefold decomposes a few letters
+    # (Greek "ΐ"), whose marks would otherwise be dropped in one case and kept in the other
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()))
 
 
 _ENGLISH_STOPWORDS = frozenset(

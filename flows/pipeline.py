@@ -312,11 +312,6 @@ def load(data_dir: Path, batch_dir: Path, run_row: dict, lock_wait_seconds: floa
     batch_store.publish_batch(data_dir, run_row["run_id"])
 
 
-@task(name="index-for-search", retries=1, retry_delay_seconds=[5], cache_policy=NO_CACHE)
-def index_for_search(data_dir: Path, lock_wait_seconds: float) -> None:
-    warehouse.refresh_search_index(data_dir / WAREHOUSE_FILE, wait_seconds=lock_wait_seconds)
-
-
 # ---- the flow -------------------------------------------------------------------------------
 
 
@@ -443,8 +438,6 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         "n_expectations_failed": report.n_failed,
     }
     timed("load", load, data_dir, batch_dir, run_row, config.lock_wait_seconds)
-    if batch.documents:
-        timed("search index", index_for_search, data_dir, config.lock_wait_seconds)
     logger.info("stage seconds: %s", timings)
     summary = _summarize(data_dir, run_row, report, rejected, timings)
     artifacts.publish_run(summary.as_dict(), data_dir, run_id)

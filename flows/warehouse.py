@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from flows.contract import TABLES
 from flows.dedup import MemoryIndex
@@ -174,14 +175,6 @@ def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("PRAGMA create_fts_index('search_sentences', 'sentence_id', 'text', overwrite = 1)")
 
 
-def refresh_search_index(db_path: Path, *, wait_seconds: float = 60.0) -> None:
-    con = connect(db_path, wait_seconds=wait_seconds)
-    try:
-        rebuild_search_index(con)
-    finally:
-        con.close()
-
-
 def search_sentences(db_path: Path, words: str, *, limit: int = 20) -> list[dict]:
     """Sentences matching `words` by BM25, best first, with their source and cluster."""
     con = connect(db_path, read_only=True, wait_seconds=10)
@@ -268,6 +261,9 @@ def load_batch(
             con.execute(_REFRESH_ENTITIES, {"entities": str(batch_dir / "entities.parquet")})
         if (batch_dir / "sentences.parquet").exists():
             con.execute(_REFRESH_CLUSTERS, {"sentences": str(batch_dir / "sentences.parquet")})
+            if pq.read_metadata(batch_dir / "sentences.parquet").num_rows:
+                # in the load's transaction: a run killed after its commit never leaves search behind
+                rebuild_search_index(con)
         columns = TABLES["runs"].column_names
         con.execute(
             f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",

@@ -100,6 +100,7 @@ def write_bad_inputs(
 
     write("empty.txt", b"", rejected("empty file"))
     write("whitespace.txt", " \n\t\r\n  \n", rejected("empty file"))
+    write("invisible.txt", "\u200b\x01 \ufeff\x02\u00ad\n", rejected("empty file"))
     write("photo.png", PNG, rejected("not an article file ('.png' file)"))
     write("photo.txt", PNG, rejected("binary file (PNG image)"))
     write("archive.gz", gzip.compress(article("gzip").encode(), mtime=0), rejected("not an article file"))
@@ -138,7 +139,8 @@ def write_bad_inputs(
         b"\xfe\xff" + article("big-endian \u00fcber").encode("utf-16-be"),
         document("big-endian", "utf-16"),
     )
-    words = "the ministers said talks on trade and security would go on for several more weeks "
+    # long words: the same megabyte in half the tokens, so half the NER time
+    words = "negotiations continued throughout wednesday afternoon between representatives delegations "
     write(
         "long_line.txt", (words * (long_line_bytes // len(words) + 1))[:long_line_bytes], document(words[:40])
     )

@@ -1,13 +1,19 @@
 """Faults lose nothing: a run killed with SIGKILL at any stage, then run again, leaves exactly the
-tables of a run never interrupted; a failed Parquet write fails the run and keeps earlier data.
+tables, Parquet files and search index of a run never interrupted; a failed Parquet write fails
+the run with a clear message and keeps earlier data.
 
-How a run is killed at a stage, with no hook in the production code: this file is also the
-child's script. Run as `python tests/test_faults.py STAGE SOURCE DATA_DIR MARKER`, it wraps the
-stage's function so that, when the flow reaches it, it writes MARKER and sleeps; the test sees the
-marker and sends SIGKILL. A stage is each Prefect task of the flow (killed as it starts), plus the
-moments inside a stage where a half-done step could leave something behind: between two Parquet
-files, inside the load transaction, between the load's commit and the move of its Parquet
-files, half-way through that move, and between the search table and its index.
+How a run is killed at a stage, with no hook in the production code: the run is a child process
+(forked from a multiprocessing forkserver that has imported crosswire once, so each child starts
+in well under a second) whose stage function is wrapped to write a marker file and sleep; the
+test sees the marker and sends SIGKILL. A stage is each Prefect task of the flow (killed as it
+starts), plus the moments inside one where a half-done step could leave something behind:
+between two Parquet files, inside the load transaction, between the load's commit and the move
+of its Parquet files, half-way through that move, and between the search table and its index.
+
+Before the load commits, a killed run must leave nothing that a re-run keeps, so one data dir
+takes a kill at each of those stages in turn (each run recovering from the one before), then one
+run to the end. After the commit, the next run must finish the killed one rather than redo it,
+so each of those stages gets a data dir of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +21,10 @@ from __future__ import annotations
 import errno
 import functools
 import itertools
+import multiprocessing
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -28,16 +34,16 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # columns that name or time the run that wrote a row: they differ between any two runs
 RUN_COLUMNS = {"run_id", "ingested_at", "started_at", "finished_at", "first_seen_at"}
-# inside a stage: (the task it is in, what is wrapped, and the call it stops at)
+# moments inside a stage where a half-done step could leave something behind, and the call
+# the run stops at
 INSIDE_STAGES = {
     "write-parquet, between two tables": "flows.batch_store.atomic_write_parquet",
     "load-warehouse, before COMMIT": "SQL COMMIT",
     "load-warehouse, committed, nothing moved": "flows.batch_store.publish_batch",
     "load-warehouse, half the Parquet moved": "flows.batch_store.os.replace",
-    "index-for-search, table without its index": "SQL PRAGMA create_fts_index",
+    "search table built, its index not yet": "SQL PRAGMA create_fts_index",
 }
 
 
@@ -49,17 +55,46 @@ def task_names() -> list[str]:
     return [task.name for task in vars(pipeline).values() if isinstance(task, Task)]
 
 
-STAGES = task_names() + list(INSIDE_STAGES)
-# a kill at these stages leaves the batch committed: the re-run finds nothing new to load
-COMMITTED = {
-    "index-for-search",
+TASKS = task_names()
+# killed before the load commits, a run leaves nothing a re-run must keep: one data dir takes
+# a kill at each of these stages in turn
+BEFORE_COMMIT = [
+    *TASKS[: TASKS.index("load-warehouse") + 1],
+    "write-parquet, between two tables",
+    "load-warehouse, before COMMIT",
+]
+# killed after it, a run leaves a committed batch: each gets a data dir of its own (the search
+# index is built after the commit for now; once it is built inside the load transaction, the
+# last of these stops before the commit, and the test expects whichever happened)
+AFTER_COMMIT = [
+    *TASKS[TASKS.index("load-warehouse") + 1 :],
     "load-warehouse, committed, nothing moved",
     "load-warehouse, half the Parquet moved",
-    "index-for-search, table without its index",
-}
+    "search table built, its index not yet",
+]
+SEARCH_INDEX_AFTER_COMMIT = pytest.mark.xfail(
+    "index-for-search" in TASKS,
+    strict=True,
+    reason="the search index is rebuilt after the load commits, so a kill in between leaves "
+    "`crosswire search` without it until a run loads new documents (fix: rebuild it inside "
+    "the load transaction)",
+)
+SEARCH_QUERIES = ("Russia", "Tillerson Moscow", "question")
 
 
 # ---- the child: run the flow, stop at a stage ------------------------------------------------
+
+
+def run_until_stopped(stage: str, sources: Path, data_dir: Path, marker: Path, log: Path) -> None:
+    """The child process: run the flow, stopping at `stage`."""
+    output = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    install_stop(stage, marker)
+    from flows.pipeline import crosswire_pipeline
+
+    crosswire_pipeline(sources=[str(sources)], data_dir=str(data_dir), workers=1)
+    sys.exit(f"the run finished without reaching {stage!r}")
 
 
 def stop_here(marker: Path) -> None:
@@ -150,7 +185,9 @@ def published_rows(data_dir: Path, table: str) -> list[str]:
     con = duckdb.connect()
     try:
         parts = sorted(str(p) for p in (data_dir / "parquet" / table).glob("run=*/part-0.parquet"))
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({parts!r})")
+        con.execute(
+            f"CREATE VIEW {table} AS SELECT * FROM read_parquet({parts!r}, hive_partitioning = false)"
+        )
         return sorted(map(repr, _rows(con, table)))
     finally:
         con.close()
@@ -159,7 +196,9 @@ def published_rows(data_dir: Path, table: str) -> list[str]:
 @dataclass(frozen=True)
 class Reference:
     sources: Path
+    data_dir: Path
     tables: dict[str, list[str]]
+    search: dict[str, list[tuple]]
     n_documents: int
 
 
@@ -181,99 +220,143 @@ def reference(prefect_harness, tmp_path_factory) -> Reference:
     (sources / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(200)))
     data_dir = tmp_path_factory.mktemp("reference")
     summary = crosswire_pipeline(sources=[str(sources)], data_dir=str(data_dir), workers=1)
-    return Reference(sources, snapshot(data_dir), summary["documents_new"])
+    tables, search = snapshot(data_dir), search_results(data_dir)
+    return Reference(sources, data_dir, tables, search, summary["documents_new"])
 
 
-def kill_at(stage: str, sources: Path, data_dir: Path, api_url: str) -> None:
-    """Start a run in a child process and SIGKILL it when it reaches `stage`."""
-    marker = data_dir.parent / f"stopped-{os.getpid()}"
-    log = data_dir.parent / "child.log"
-    with log.open("wb") as output:
-        child = subprocess.Popen(
-            [sys.executable, __file__, stage, str(sources), str(data_dir), str(marker)],
-            cwd=PROJECT_ROOT,
-            env={**os.environ, "PREFECT_API_URL": api_url},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 180
-            while not marker.exists():
-                if child.poll() is not None or time.monotonic() > deadline:
-                    tail = log.read_text(errors="replace")[-3000:]
-                    pytest.fail(f"the run never reached {stage!r} (exit {child.returncode}):\n{tail}")
-                time.sleep(0.1)
-            os.kill(child.pid, signal.SIGKILL)
-        finally:
-            if child.poll() is None:
-                os.kill(child.pid, signal.SIGKILL)
-            child.wait()
-    assert child.returncode == -signal.SIGKILL
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("stage", STAGES)
-def test_a_run_killed_at_any_stage_then_run_again_leaves_the_tables_of_an_uninterrupted_run(
-    stage: str, reference: Reference, tmp_path: Path
-):
+@pytest.fixture(scope="module")
+def forkserver(prefect_harness):
+    """Children forked from a server that has imported crosswire, and report to the test API."""
     from prefect.settings import PREFECT_API_URL
 
-    from flows.pipeline import crosswire_pipeline
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([Path(__file__).stem, "great_expectations"])
+    with pytest.MonkeyPatch.context() as env:  # the forkserver starts with this environment
+        env.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+        env.syspath_prepend(str(Path(__file__).parent))
+        yield context
 
-    data_dir = tmp_path / "data"
-    kill_at(stage, reference.sources, data_dir, PREFECT_API_URL.value())
 
-    again = crosswire_pipeline(sources=[str(reference.sources)], data_dir=str(data_dir), workers=1)
+def kill_at(forkserver, stage: str, sources: Path, data_dir: Path) -> None:
+    """Start a run in a child process and SIGKILL it when it reaches `stage`."""
+    marker, log = data_dir.parent / "stopped", data_dir.parent / "child.log"
+    marker.unlink(missing_ok=True)
+    child = forkserver.Process(target=run_until_stopped, args=(stage, sources, data_dir, marker, log))
+    child.start()
+    try:
+        deadline = time.monotonic() + 180
+        while not marker.exists():
+            if child.exitcode is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace")[-3000:]
+                pytest.fail(f"the run never reached {stage!r} (exit {child.exitcode}):\n{tail}")
+            time.sleep(0.05)
+    finally:
+        child.kill()  # SIGKILL, by pid
+        child.join()
+    assert child.exitcode == -signal.SIGKILL
 
-    assert again["documents_new"] == (0 if stage in COMMITTED else reference.n_documents)
+
+def search_results(data_dir: Path) -> dict[str, list[tuple]]:
+    from flows.warehouse import search_sentences
+
+    db_path = data_dir / "warehouse.duckdb"
+    return {
+        words: [(r["doc_id"], r["sentence_idx"]) for r in search_sentences(db_path, words)]
+        for words in SEARCH_QUERIES
+    }
+
+
+def assert_same_as_reference(data_dir: Path, reference: Reference) -> None:
+    """The warehouse, the Parquet datasets and search hold what the uninterrupted run left."""
     assert snapshot(data_dir) == reference.tables
     for table in ("documents", "document_files", "sentences", "entity_mentions", "quotes"):
         assert published_rows(data_dir, table) == reference.tables[table], table
     assert list((data_dir / "staging").iterdir()) == []
     assert not (data_dir / "quarantine").exists()
+    assert search_results(data_dir) == reference.search
+
+
+def committed_runs(data_dir: Path) -> int:
+    if not (data_dir / "warehouse.duckdb").exists():
+        return 0
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        tables = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        return con.execute("SELECT count(*) FROM runs").fetchone()[0] if "runs" in tables else 0
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_a_run_killed_at_each_stage_in_turn_then_run_again_leaves_the_tables_of_an_uninterrupted_run(
+    forkserver, reference: Reference, tmp_path: Path
+):
+    from flows.pipeline import crosswire_pipeline
+
+    data_dir = tmp_path / "data"
+    for stage in BEFORE_COMMIT:
+        kill_at(forkserver, stage, reference.sources, data_dir)
+        assert committed_runs(data_dir) == 0, stage
+
+    again = crosswire_pipeline(sources=[str(reference.sources)], data_dir=str(data_dir), workers=1)
+
+    assert again["documents_new"] == reference.n_documents
+    assert_same_as_reference(data_dir, reference)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", [pytest.param(s, marks=SEARCH_INDEX_AFTER_COMMIT) for s in AFTER_COMMIT])
+def test_a_run_killed_after_its_load_commits_is_finished_not_redone_by_the_next(
+    forkserver, stage: str, reference: Reference, tmp_path: Path
+):
+    from flows.pipeline import crosswire_pipeline
+
+    data_dir = tmp_path / "data"
+    kill_at(forkserver, stage, reference.sources, data_dir)
+    committed = committed_runs(data_dir)
+
+    again = crosswire_pipeline(sources=[str(reference.sources)], data_dir=str(data_dir), workers=1)
+
+    assert again["documents_new"] == (0 if committed else reference.n_documents)
+    assert_same_as_reference(data_dir, reference)
 
 
 @pytest.mark.slow
 def test_a_full_disk_fails_the_run_with_a_clear_message_and_keeps_earlier_data(
     reference: Reference, tmp_path: Path, monkeypatch
 ):
-    from flows.pipeline import crosswire_pipeline
+    from flows import pipeline
 
-    data_dir = tmp_path / "data"
-    first = reference.sources / "000_9bed5375e8ab3aa3.txt"
-    crosswire_pipeline(sources=[str(first)], data_dir=str(data_dir), workers=1)
-    tables, parquet = snapshot(data_dir), sorted((data_dir / "parquet").rglob("*"))
+    data_dir, extra = tmp_path / "data", tmp_path / "extra"
+    shutil.copytree(reference.data_dir, data_dir)
+    extra.mkdir()
+    (extra / "late.txt").write_text("Lavrov and Tillerson met in Moscow.\n\nThe talks lasted two hours.")
+    sources = [str(reference.sources), str(extra)]
+    before = sorted(p.relative_to(data_dir) for p in data_dir.rglob("*") if "data_docs" not in p.parts)
     write_table = pq.write_table
 
-    def disk_fills_at_sentences(table, where, **kwargs):
-        if "sentences" in Path(where).name:
-            with open(where, "wb") as partial:
-                partial.write(b"PAR1 half a file")
+    def disk_full_at_sentences(table, where, **kwargs):
+        if Path(where).name.startswith(".sentences.parquet"):
+            Path(where).write_bytes(b"PAR1 and half a file")
             raise OSError(errno.ENOSPC, "No space left on device")
         return write_table(table, where, **kwargs)
 
-    monkeypatch.setattr(pq, "write_table", disk_fills_at_sentences)
-    state = crosswire_pipeline(
-        sources=[str(reference.sources)], data_dir=str(data_dir), workers=1, return_state=True
-    )
+    monkeypatch.setattr(pq, "write_table", disk_full_at_sentences)
+    monkeypatch.setattr(pipeline, "write_parquet", pipeline.write_parquet.with_options(retry_delay_seconds=0))
+    state = pipeline.crosswire_pipeline(sources=sources, data_dir=str(data_dir), workers=1, return_state=True)
+
     assert state.is_failed()
     message = str(state.result(raise_on_failure=False))
-    assert "sentences.parquet" in message and "No space left on device" in message
-    assert snapshot(data_dir) == tables
-    assert sorted((data_dir / "parquet").rglob("*")) == parquet
-    assert not [p for p in data_dir.rglob("*") if ".tmp-" in p.name]
+    assert "could not write" in message and "sentences.parquet: No space left on device" in message
+    assert snapshot(data_dir) == reference.tables
+    after = [p.relative_to(data_dir) for p in data_dir.rglob("*") if "data_docs" not in p.parts]
+    assert not [p for p in after if ".tmp-" in p.name]
+    assert sorted(p for p in after if p.parts[0] != "staging") == [
+        p for p in before if p.parts[0] != "staging"
+    ]
 
     monkeypatch.undo()
-    again = crosswire_pipeline(sources=[str(reference.sources)], data_dir=str(data_dir), workers=1)
-    assert again["documents_new"] == reference.n_documents - 1
-    assert snapshot(data_dir)["documents"] == reference.tables["documents"]
+    again = pipeline.crosswire_pipeline(sources=sources, data_dir=str(data_dir), workers=1)
+    assert again["documents_new"] == 1
+    assert set(reference.tables["documents"]) < set(snapshot(data_dir)["documents"])
     assert list((data_dir / "staging").iterdir()) == []
-
-
-if __name__ == "__main__":
-    stage, source, data_dir, marker = sys.argv[1:]
-    install_stop(stage, Path(marker))
-    from flows.pipeline import crosswire_pipeline
-
-    crosswire_pipeline(sources=[source], data_dir=data_dir, workers=1)
-    sys.exit(f"the run finished without reaching {stage!r}")

@@ -332,3 +332,12 @@ def test_a_named_pipe_is_rejected_not_waited_on(tmp_path: Path):
 @pytest.mark.parametrize("value", [10**20, -(10**20), float("nan"), True, {"a": 1}, "not a date at all"])
 def test_unusable_timestamps_are_absent_not_errors(value):
     assert parse_timestamp(value) is None
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig"])
+def test_jsonl_in_utf16_or_with_a_mark_is_read_line_by_line(tmp_path: Path, encoding: str):
+    lines = [json.dumps({"text": "Caf\u00e9 owners met."}, ensure_ascii=False), "{broken"]
+    (tmp_path / "wire.jsonl").write_bytes("\n".join(lines).encode(encoding))
+    articles, rejected = read_all(tmp_path)
+    assert [a.text for a in articles] == ["Caf\u00e9 owners met."]
+    assert [Path(r.path).name for r in rejected] == ["wire.jsonl:2"]

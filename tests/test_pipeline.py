@@ -55,7 +55,8 @@ def test_cross_source_sentences_lists_the_shared_sentence_with_both_sources(seed
 def test_tillerson_said_we_want_to_relieve_the_suffering_in_both_documents(seeded: Path):
     rows = query(
         seeded / "warehouse.duckdb",
-        """SELECT q.doc_id, q.speaker, e.name FROM quotes q LEFT JOIN entities e ON e.entity_id = q.speaker_entity_id
+        """SELECT q.doc_id, q.speaker, e.name
+           FROM quotes q LEFT JOIN entities e ON e.entity_id = q.speaker_entity_id
            WHERE q.text LIKE 'We want to relieve the suffering of the Syrian people%'""",
     )
     assert len({doc_id for doc_id, _, _ in rows}) == 2
@@ -103,7 +104,8 @@ def test_second_run_changes_nothing_and_a_new_file_adds_only_its_rows(prefect_ha
                 "source": "Wire",
                 "title": "G7",
                 "published_at": "2017-04-11T12:00:00Z",
-                "text": 'Ministers met in Lucca.\n\n"But only Russia can answer that question," a diplomat said.',
+                "text": "Ministers met in Lucca.\n\n"
+                '"But only Russia can answer that question," a diplomat said.',
             }
         )
         + "\n"
