@@ -179,25 +179,54 @@ def read_peer_texts(folder: Path) -> list[str]:
 # ---- measurements, each run in its own subprocess -------------------------------------------
 
 
-def measure_dedup_path(corpus: Path, repeat: int, profile: str | None = None) -> dict:
-    """The dedup path's stages as plain functions, `repeat` times; optionally once more, profiled."""
+def _prepare_files(files: list) -> object:
+    """One worker's share of the per-document stages: the flow's `prepare` task body."""
+    from flows.ingest import IngestConfig
+    from flows.pipeline import prepare
+
+    return prepare.fn(files, {}, set(), "bench", datetime.now(UTC), IngestConfig())
+
+
+def measure_dedup_path(corpus: Path, repeat: int, profile: str | None = None, workers: int = 1) -> dict:
+    """The dedup path's stages as plain functions, `repeat` times; optionally once more, profiled.
+
+    With `workers` > 1, read+decode, normalize and segment run in that many processes over
+    batches of files (what the flow does with its task runner; datatrove gets as many workers),
+    then dedup runs once over the merged batch.
+    """
     from flows.dedup import DedupConfig, MemoryIndex, assign_clusters
     from flows.normalize import normalize_articles
+    from flows.pipeline import merge_prepared
     from flows.segment import segment_documents
+
+    def prepared_in_parallel(files: list) -> object:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        size = max(1, -(-len(files) // (workers * 4)))
+        jobs = [files[i : i + size] for i in range(0, len(files), size)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return merge_prepared(list(pool.map(_prepare_files, jobs)))
 
     def once() -> tuple[dict[str, float], dict[str, int]]:
         seconds: dict[str, float] = {}
         began = time.perf_counter()
         files, rejected = discover_files([corpus])
         seconds["discover"], began = time.perf_counter() - began, time.perf_counter()
-        articles = []
-        for file in files:
-            articles.extend(read_source_file(file)[0])
-        seconds["read+decode"], began = time.perf_counter() - began, time.perf_counter()
-        batch = normalize_articles(articles, set(), "bench", datetime.now(UTC))
-        seconds["normalize"], began = time.perf_counter() - began, time.perf_counter()
-        sentences = segment_documents(batch.documents)
-        seconds["segment"], began = time.perf_counter() - began, time.perf_counter()
+        if workers > 1:
+            batch = prepared_in_parallel(files)
+            sentences, articles = batch.sentences, [None] * (len(batch.documents) + batch.n_skipped)
+            seconds[f"read+normalize+segment ({workers} processes)"] = time.perf_counter() - began
+            began = time.perf_counter()
+        else:
+            articles = []
+            for file in files:
+                articles.extend(read_source_file(file)[0])
+            seconds["read+decode"], began = time.perf_counter() - began, time.perf_counter()
+            batch = normalize_articles(articles, set(), "bench", datetime.now(UTC))
+            seconds["normalize"], began = time.perf_counter() - began, time.perf_counter()
+            sentences = segment_documents(batch.documents)
+            seconds["segment"], began = time.perf_counter() - began, time.perf_counter()
         result = assign_clusters(sentences, batch.documents, DedupConfig(), MemoryIndex(), run_id="bench")
         seconds["dedup"] = time.perf_counter() - began
         counts = {
@@ -679,6 +708,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pipeline-timeout", type=float, help="stop the whole-pipeline runs after S seconds")
     parser.add_argument("--workers", type=int, default=2, help="datatrove workers and tasks (default 2)")
     parser.add_argument(
+        "--dedup-workers",
+        type=int,
+        default=2,
+        help="processes for crosswire's per-document stages on the dedup path (default 2, as datatrove)",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="profile one more dedup-path run (pyinstrument) into FILE"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -690,7 +725,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.measure:  # inside a measurement subprocess
         params = json.loads(args.params)
         if args.measure == "dedup":
-            result = measure_dedup_path(Path(params["corpus"]), params["repeat"], params.get("profile"))
+            result = measure_dedup_path(
+                Path(params["corpus"]),
+                params["repeat"],
+                params.get("profile"),
+                params.get("dedup_workers", 1),
+            )
         elif args.measure == "pipeline":
             result = measure_pipeline(Path(params["corpus"]), Path(params["work"]))
         else:
@@ -744,7 +784,7 @@ def run_benchmark(args: argparse.Namespace, corpus_path: Path, name: str, work: 
     load: dict[str, float] = {}  # 1-minute load average as each measurement starts: other work on the CPUs
     load["crosswire_dedup_path"] = os.getloadavg()[0]
     log(f"crosswire dedup path on {len(articles)} documents, {args.repeat} run(s)")
-    params = {"corpus": str(corpus), "repeat": args.repeat}
+    params = {"corpus": str(corpus), "repeat": args.repeat, "dedup_workers": args.dedup_workers}
     if args.profile:
         params["profile"] = str(args.profile.resolve())
     raw["dedup"] = measure_in_subprocess("dedup", work / "dedup.log", **params)
