@@ -424,19 +424,7 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         raise ValidationFailed(
             f"validation failed; nothing was loaded and the batch is in {target}\n{report.summary()}"
         )
-    run_row = {
-        "run_id": run_id,
-        "started_at": started_at,
-        "finished_at": datetime.now(UTC),
-        "status": "completed",
-        "n_documents_new": len(batch.documents),
-        "n_documents_skipped": batch.n_skipped,
-        "n_files_rejected": len(rejected),
-        "n_sentences": len(sentences),
-        "validation_success": report.success,
-        "n_expectations": report.n_expectations,
-        "n_expectations_failed": report.n_failed,
-    }
+    run_row = _run_row(run_id, started_at, batch, len(rejected), report)
     timed("load", load, data_dir, batch_dir, run_row, config.lock_wait_seconds)
     logger.info("stage seconds: %s", timings)
     summary = _summarize(data_dir, run_row, report, rejected, timings)
@@ -444,24 +432,31 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
     return summary
 
 
+def _run_row(
+    run_id: str, started_at: datetime, batch: PreparedBatch, n_rejected: int, report: ValidationReport
+) -> dict:
+    """The run's row of the `runs` table, written in the load's transaction."""
+    return {
+        "run_id": run_id,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "status": "completed",
+        "n_documents_new": len(batch.documents),
+        "n_documents_skipped": batch.n_skipped,
+        "n_files_rejected": n_rejected,
+        "n_sentences": len(batch.sentences),
+        "validation_success": report.success,
+        "n_expectations": report.n_expectations,
+        "n_expectations_failed": report.n_failed,
+    }
+
+
 def _record_unchanged_run(
     data_dir: Path, run_id: str, started_at: datetime, n_skipped: int, timings: dict, config: PipelineConfig
 ) -> RunSummary:
     """Nothing new in the sources: no batch to validate or load; the run itself is recorded."""
     report = ValidationReport(success=True, n_expectations=0, n_failed=0, failures=(), data_docs_index=None)
-    run_row = {
-        "run_id": run_id,
-        "started_at": started_at,
-        "finished_at": datetime.now(UTC),
-        "status": "completed",
-        "n_documents_new": 0,
-        "n_documents_skipped": n_skipped,
-        "n_files_rejected": 0,
-        "n_sentences": 0,
-        "validation_success": True,
-        "n_expectations": 0,
-        "n_expectations_failed": 0,
-    }
+    run_row = _run_row(run_id, started_at, PreparedBatch([], [], [], [], n_skipped), 0, report)
     load(data_dir, batch_store.staging_dir(data_dir, run_id), run_row, config.lock_wait_seconds)
     get_run_logger().info("nothing new in the sources (%d documents already loaded)", n_skipped)
     summary = _summarize(data_dir, run_row, report, [], timings)
