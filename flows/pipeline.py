@@ -342,7 +342,7 @@ def crosswire_pipeline(
 def run_pipeline(config: PipelineConfig) -> RunSummary:
     """The flow's body, one run at a time per data dir; call it inside a flow run."""
     with (
-        run_lock(Path(config.data_dir), wait_seconds=config.lock_wait_seconds),
+        run_lock(Path(config.data_dir).absolute(), wait_seconds=config.lock_wait_seconds),
         progress.attached(artifacts.ProgressArtifacts()),
     ):
         return _run_pipeline(config)
@@ -350,7 +350,7 @@ def run_pipeline(config: PipelineConfig) -> RunSummary:
 
 def _run_pipeline(config: PipelineConfig) -> RunSummary:
     logger = get_run_logger()
-    data_dir = Path(config.data_dir)
+    data_dir = Path(config.data_dir).absolute()
     run_id = _run_id()
     started_at = datetime.now(UTC)
     timings: dict[str, float] = {}

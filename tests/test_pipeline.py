@@ -183,3 +183,12 @@ def test_a_corrupt_batch_is_quarantined_the_run_fails_and_the_warehouse_is_uncha
     monkeypatch.undo()
     retried = crosswire_pipeline(sources=[str(sources)], data_dir=str(data_dir))
     assert retried["documents_new"] == 1
+
+
+def test_relative_data_dir_and_sources_as_make_run_passes_them(prefect_harness, tmp_path: Path, monkeypatch):
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    summary = crosswire_pipeline(sources=["seeds"], data_dir="data")
+    assert summary["documents_new"] == 2 and summary["validation"].startswith("passed")
+    assert (tmp_path / "data" / "warehouse.duckdb").exists()
+    assert (tmp_path / "data" / "data_docs" / "index.html").exists()
