@@ -400,22 +400,7 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         len(facts["quotes"]),
     )
 
-    rows = {
-        "documents": batch.documents,
-        "document_files": batch.document_files,
-        "sentences": sentences,
-        "sentence_clusters": dedup.clusters,
-        "sentence_matches": dedup.matches,
-        "dedup_variants": dedup.variants + quote_dedup.variants,
-        "dedup_bands": pa.concat_tables([dedup.bands, quote_dedup.bands]),
-        "time_mentions": time_mentions,
-        "rejected_files": [{"run_id": run_id, "path": r.path, "reason": r.reason} for r in rejected],
-        **facts,
-    }
-    tables = {
-        name: value if isinstance(value, pa.Table) else TABLES[name].to_arrow(value)
-        for name, value in rows.items()
-    }
+    tables = batch_tables(batch, dedup, quote_dedup, facts, time_mentions, rejected, run_id)
     batch_dir = timed("write", write_parquet, data_dir, run_id, tables)
     report = timed("validate", validate, tables, config.suites_dir, run_id, data_dir)
     artifacts.publish_validation(report.summary(), report.success, report.data_docs_index)
@@ -430,6 +415,34 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
     summary = _summarize(data_dir, run_row, report, rejected, timings)
     artifacts.publish_run(summary.as_dict(), data_dir, run_id)
     return summary
+
+
+def batch_tables(
+    batch: PreparedBatch,
+    dedup: DedupResult,
+    quote_dedup: DedupResult,
+    facts: dict[str, list[dict]],
+    time_mentions: list[dict],
+    rejected: list[Rejection],
+    run_id: str,
+) -> dict[str, pa.Table]:
+    """Every batch table of a run, as Arrow tables with the contract's schemas."""
+    rows = {
+        "documents": batch.documents,
+        "document_files": batch.document_files,
+        "sentences": batch.sentences,
+        "sentence_clusters": dedup.clusters,
+        "sentence_matches": dedup.matches,
+        "dedup_variants": dedup.variants + quote_dedup.variants,
+        "dedup_bands": pa.concat_tables([dedup.bands, quote_dedup.bands]),
+        "time_mentions": time_mentions,
+        "rejected_files": [{"run_id": run_id, "path": r.path, "reason": r.reason} for r in rejected],
+        **facts,
+    }
+    return {
+        name: value if isinstance(value, pa.Table) else TABLES[name].to_arrow(value)
+        for name, value in rows.items()
+    }
 
 
 def _run_row(

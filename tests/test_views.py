@@ -13,16 +13,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pytest
 
 from flows import batch_store, warehouse
-from flows.contract import BATCH_TABLES, TABLES
+from flows.contract import BATCH_TABLES
 from flows.dedup import assign_clusters, assign_quote_clusters
 from flows.extract import ExtractConfig, extract_facts, load_nlp
 from flows.extract_dates import extract_time_mentions
 from flows.ingest import discover_files, read_source_file
 from flows.normalize import normalize_articles
+from flows.pipeline import PreparedBatch, batch_tables
 from flows.segment import segment_documents
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -35,25 +35,16 @@ def build_warehouse(sources: list[Path], data_dir: Path) -> Path:
     files, rejected = discover_files(sources)
     assert not rejected
     articles = [article for file in files for article in read_source_file(file)[0]]
-    batch = normalize_articles(articles, set(), run_id, started_at)
-    sentences = segment_documents(batch.documents)
+    normalized = normalize_articles(articles, set(), run_id, started_at)
+    sentences = segment_documents(normalized.documents)
+    batch = PreparedBatch(normalized.documents, normalized.document_files, sentences, [], 0)
     dedup = assign_clusters(sentences, batch.documents, run_id=run_id)
     facts = extract_facts(batch.documents, sentences, load_nlp(ExtractConfig()))
     quote_dedup = assign_quote_clusters(facts["quotes"], batch.documents, run_id=run_id)
-    rows = {
-        "documents": batch.documents,
-        "document_files": batch.document_files,
-        "sentences": sentences,
-        "sentence_clusters": dedup.clusters,
-        "sentence_matches": dedup.matches,
-        "dedup_variants": dedup.variants + quote_dedup.variants,
-        "dedup_bands": pa.concat_tables([dedup.bands, quote_dedup.bands]),
-        "rejected_files": [],
-        "time_mentions": extract_time_mentions(batch.documents, sentences),
-        **facts,
-    }
-    assert set(rows) == set(BATCH_TABLES)
-    tables = {n: r if isinstance(r, pa.Table) else TABLES[n].to_arrow(r) for n, r in rows.items()}
+    tables = batch_tables(
+        batch, dedup, quote_dedup, facts, extract_time_mentions(batch.documents, sentences), [], run_id
+    )
+    assert set(tables) == set(BATCH_TABLES)
     batch_dir = batch_store.write_batch(data_dir, run_id, tables)
     run_row = {
         "run_id": run_id,
