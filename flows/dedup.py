@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
+import string
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,6 +64,9 @@ class DedupConfig:
     max_added_share: float = 0.5  # containment: words the longer may add, as a share of it
     min_tokens: int = 5  # shorter sentences only match exactly
     max_typos: int = 2  # misspelt words (one edit apart) a pair may differ by
+    # LSH candidates whose MinHash-estimated shingle Jaccard is below this are dropped before
+    # exact verification (the lowest estimate of a verified pair on BBC x4 was 0.34)
+    prefilter_jaccard: float = 0.25
     seed: int = 42
 
 
@@ -104,7 +109,9 @@ class MemoryIndex:
         return {k: self.variants[k]["cluster_id"] for k in keys if k in self.variants}
 
     def candidates(self, band_hashes: np.ndarray) -> list[dict]:
-        found = []
+        found: list[dict] = []
+        if not self.bands:
+            return found
         for band_hash in set(band_hashes.ravel().tolist()) & self.bands.keys():
             for key in self.bands.get(band_hash, ()):
                 variant = self.variants[key]
@@ -133,6 +140,8 @@ _STOPWORDS = frozenset(
     its this that he she they we i said will would""".split()
 )
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
+# punctuation that `_NOT_KEY` always removes at a word's ends (no hyphen: it splits or joins words)
+_EDGE_PUNCTUATION = "".join(sorted(set(string.punctuation) - {"-"})) + "\u201c\u201d\u2018\u2019\u2026«»"
 _CONTRACTIONS = ((re.compile(r"\bwon[’']t\b"), "will not"), (re.compile(r"\bcan[’']t\b"), "can not"),
                  (re.compile(r"n[’']t\b"), " not"))  # fmt: skip
 
@@ -163,15 +172,22 @@ def tokens_of(text: str) -> list[str]:
             text = pattern.sub(replacement, text)
     tokens = []
     for word in text.split():
-        if word.isalnum():  # the common case: nothing to strip or split
-            tokens.append(word)
-            continue
-        parts = [_NOT_KEY.sub("", part) for part in word.split("-")]
-        if len(parts) > 1 and all(len(part) > 1 for part in parts):
-            tokens.extend(part for part in parts if part)
-        elif joined := "".join(parts):
-            tokens.append(joined)
+        bare = word.strip(_EDGE_PUNCTUATION)  # what `word_tokens` would drop at the ends anyway
+        if bare.isalnum():  # the common case: nothing left to strip or split
+            tokens.append(bare)
+        else:
+            tokens.extend(word_tokens(word))
     return tokens
+
+
+def word_tokens(word: str) -> list[str]:
+    """The rule for one casefolded word: punctuation dropped (a decimal point kept), a hyphen
+    joining or splitting as `tokens_of` says."""
+    parts = [_NOT_KEY.sub("", part) for part in word.split("-")]
+    if len(parts) > 1 and all(len(part) > 1 for part in parts):
+        return [part for part in parts if part]
+    joined = "".join(parts)
+    return [joined] if joined else []
 
 
 def _proper_words(text: str) -> set[str]:
@@ -189,15 +205,25 @@ def _proper_words(text: str) -> set[str]:
 
 def variant_bands(texts: list[str], config: DedupConfig) -> np.ndarray:
     """LSH band hashes, shape (len(texts), bands), int64: one MinHash per text via rensa."""
+    return bands_of(minhash_digests(texts, config), config)
+
+
+def minhash_digests(texts: list[str], config: DedupConfig) -> np.ndarray:
+    """rensa MinHash digests of the texts' shingles (content words), shape (len(texts), num_perm)."""
     if not texts:
-        return np.zeros((0, config.bands), dtype=np.int64)
+        return np.zeros((0, config.num_perm), dtype=np.uint64)
     shingles = [_content_words(text) for text in texts]
-    digests = np.asarray(
-        RMinHash.digests_from_token_sets(shingles, config.num_perm, config.seed), dtype=np.uint64
-    )
+    matrix = RMinHash.digest_matrix_from_token_sets(shingles, config.num_perm, config.seed)
+    return np.fromiter(
+        itertools.chain.from_iterable(matrix.to_rows()), np.uint64, count=len(texts) * config.num_perm
+    ).reshape(len(texts), config.num_perm)
+
+
+def bands_of(digests: np.ndarray, config: DedupConfig) -> np.ndarray:
+    """LSH band hashes of MinHash digests, shape (rows, bands), int64."""
     rows = config.num_perm // config.bands
-    banded = digests[:, : rows * config.bands].reshape(len(texts), config.bands, rows)
-    mixed = np.zeros((len(texts), config.bands), dtype=np.uint64)
+    banded = digests[:, : rows * config.bands].reshape(len(digests), config.bands, rows)
+    mixed = np.zeros((len(digests), config.bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for row in range(rows):
             mixed = (mixed ^ banded[:, :, row]) * np.uint64(0x100000001B3)
@@ -323,6 +349,101 @@ class _UnionFind:
         self.parent[self.find(a)] = self.find(b)
 
 
+@dataclass
+class Signatures:
+    """What dedup needs of each distinct sentence text, computed where the text is segmented.
+
+    The per-document stage (`flows.pipeline.prepare`, one process a batch) signs its sentences,
+    so the single-process dedup stage starts from keys and MinHash band hashes.
+    """
+
+    texts: list[str]
+    keys: list[str]  # normalized_key of each text
+    n_tokens: np.ndarray  # int32: words of each text (`tokens_of`)
+    bands: np.ndarray  # int64 (n, config.bands): LSH band hashes
+    sketch: np.ndarray  # uint32 (n, config.num_perm): low 32 bits of the MinHash digests
+
+    @classmethod
+    def empty(cls, config: DedupConfig) -> Signatures:
+        return cls([], [], np.zeros(0, np.int32), np.zeros((0, config.bands), np.int64),
+                   np.zeros((0, config.num_perm), np.uint32))  # fmt: skip
+
+    def rows_of(self) -> dict[str, int]:
+        return {text: row for row, text in enumerate(self.texts)}
+
+    def take(self, rows: list[int] | np.ndarray) -> Signatures:
+        rows = np.asarray(rows, dtype=np.int64)
+        return Signatures([self.texts[r] for r in rows.tolist()], [self.keys[r] for r in rows.tolist()],
+                          self.n_tokens[rows], self.bands[rows], self.sketch[rows])  # fmt: skip
+
+
+# a process signs each text once however many of its batches repeat it (wire copy does):
+# text -> (normalized key, word count, band hashes and sketch as one byte record), per config
+_SIGNED: dict[DedupConfig, dict[str, tuple[str, int, bytes]]] = defaultdict(dict)
+_SIGNED_LIMIT = 300_000
+
+
+def clear_caches() -> None:
+    """Forget every per-process cache of this stage (benchmarks time each repeat from cold)."""
+    _SIGNED.clear()
+    _tokens.cache_clear()
+    _profile.cache_clear()
+
+
+def sign_texts(texts: list[str], config: DedupConfig) -> Signatures:
+    """Signatures of distinct texts: normalized key, word count, band hashes and MinHash sketch
+    (texts under `min_tokens` words only match exactly: their bands and sketch are zeros)."""
+    if not texts:
+        return Signatures.empty(config)
+    signed = _SIGNED[config]
+    missing = [text for text in texts if text not in signed]
+    if missing:
+        n_tokens = [len(_tokens(text)) for text in missing]
+        hashed = [text for text, n in zip(missing, n_tokens, strict=True) if n >= config.min_tokens]
+        digests = minhash_digests(hashed, config)
+        records = np.zeros((len(missing), 8 * config.bands + 4 * config.num_perm), np.uint8)
+        rows = np.flatnonzero(np.asarray(n_tokens) >= config.min_tokens)
+        records[rows, : 8 * config.bands] = bands_of(digests, config).view(np.uint8)
+        records[rows, 8 * config.bands :] = digests.astype(np.uint32).view(np.uint8)
+        if len(signed) + len(missing) > _SIGNED_LIMIT:
+            signed.clear()
+        for text, n, record in zip(missing, n_tokens, records, strict=True):
+            signed[text] = (normalized_key(text), n, record.tobytes())
+    entries = [signed[text] for text in texts]
+    records = np.frombuffer(b"".join(entry[2] for entry in entries), np.uint8).reshape(len(entries), -1)
+    return Signatures(
+        texts=list(texts),
+        keys=[entry[0] for entry in entries],
+        n_tokens=np.fromiter((entry[1] for entry in entries), np.int32, count=len(entries)),
+        bands=np.ascontiguousarray(records[:, : 8 * config.bands]).view(np.int64),
+        sketch=np.ascontiguousarray(records[:, 8 * config.bands :]).view(np.uint32),
+    )
+
+
+def sign_sentences(sentences: list[dict], config: DedupConfig) -> Signatures:
+    return sign_texts(list(dict.fromkeys(sentence["text"] for sentence in sentences)), config)
+
+
+def merge_signatures(parts: list[Signatures]) -> Signatures:
+    """One row a distinct text from several batches' signatures (at least one)."""
+    nonempty = [part for part in parts if part.texts]
+    if len(nonempty) <= 1:
+        return nonempty[0] if nonempty else parts[0]
+    seen: set[str] = set()
+    kept = []
+    for part in nonempty:
+        rows = [row for row, text in enumerate(part.texts) if text not in seen]
+        seen.update(part.texts)
+        kept.append(part if len(rows) == len(part.texts) else part.take(rows))
+    return Signatures(
+        texts=[text for part in kept for text in part.texts],
+        keys=[key for part in kept for key in part.keys],
+        n_tokens=np.concatenate([part.n_tokens for part in kept]),
+        bands=np.concatenate([part.bands for part in kept]),
+        sketch=np.concatenate([part.sketch for part in kept]),
+    )
+
+
 def assign_clusters(
     sentences: list[dict],
     documents: list[dict],
@@ -332,36 +453,57 @@ def assign_clusters(
     run_id: str = "",
     groups: list[list[str]] | None = None,
     kind: str = "sentence",
+    signatures: Signatures | None = None,
 ) -> DedupResult:
     """Set `normalized_key` and `cluster_id` on every sentence row; return clusters and evidence.
 
     `groups` are lists of normalized keys that belong together whatever their similarity (the
     sentences of one quote, for the quote tier); a group joins the cluster of a known member.
+    `signatures` of the sentence texts (from the per-document stage) are computed when missing.
+
+    Per-sentence bookkeeping is columnar (numpy over integer codes): wire copy makes sentences
+    several times as many as distinct texts, and Python per sentence row was the stage's cost.
     """
     index = index if index is not None else MemoryIndex()
-    by_doc = {document["doc_id"]: document for document in documents}
-    first: dict[str, dict] = {}  # variant -> its first-seen occurrence
-    order: dict[str, tuple] = {}
-    keys_of_text: dict[str, str] = {}  # wire copy repeats sentences verbatim: normalize each text once
-    for sentence in sentences:
-        text = sentence["text"]
-        key = keys_of_text.get(text)
-        if key is None:
-            key = keys_of_text[text] = normalized_key(text)
-        sentence["normalized_key"] = key
-        seen = first_seen_order(by_doc[sentence["doc_id"]], sentence["sentence_idx"])
-        if key not in order or seen < order[key]:
-            order[key], first[key] = seen, sentence
+    texts = [sentence["text"] for sentence in sentences]
+    if signatures is None:
+        signatures = sign_texts(list(dict.fromkeys(texts)), config)
+    row_of_text = signatures.rows_of()
+    missing = [text for text in dict.fromkeys(texts) if text not in row_of_text]
+    if missing:  # signatures from elsewhere that lack some texts: sign those here
+        signatures = merge_signatures([signatures, sign_texts(missing, config)])
+        row_of_text = signatures.rows_of()
+    text_rows = np.fromiter((row_of_text[text] for text in texts), np.int64, count=len(texts))
+
+    # integer codes: key of each signed text, document rank in first-seen order, source of each
+    key_code: dict[str, int] = {}
+    code_of_row = np.fromiter((key_code.setdefault(k, len(key_code)) for k in signatures.keys), np.int64,
+                              count=len(signatures.keys))  # fmt: skip
+    keys_by_code = list(key_code)
+    ranked = sorted(documents, key=lambda d: (d["published_at"] or d["ingested_at"], d["doc_id"]))
+    rank_of = {document["doc_id"]: rank for rank, document in enumerate(ranked)}
+    doc_rank = np.fromiter((rank_of[s["doc_id"]] for s in sentences), np.int64, count=len(sentences))
+    sentence_idx = np.fromiter((s["sentence_idx"] for s in sentences), np.int64, count=len(sentences))
+    seen_order = doc_rank * (1 << 32) + sentence_idx  # the first-seen order, one int a sentence
+    codes = code_of_row[text_rows]
+    for sentence, code in zip(sentences, codes.tolist(), strict=True):
+        sentence["normalized_key"] = keys_by_code[code]
+
+    first_of_code = _first_by(codes, seen_order, len(keys_by_code))  # sentence index, -1 if unused
+    used = np.flatnonzero(first_of_code >= 0)
+    leads = first_of_code[used]
+    first = {keys_by_code[c]: sentences[i] for c, i in zip(used.tolist(), leads.tolist(), strict=True)}
+    order = {keys_by_code[c]: o for c, o in zip(used.tolist(), seen_order[leads].tolist(), strict=True)}
 
     known = index.clusters_of(sorted(first))
     new_keys = sorted(k for k in first if k not in known)
-    hashed = [k for k in new_keys if len(_tokens(first[k]["text"])) >= config.min_tokens]
-    bands = variant_bands([first[k]["text"] for k in hashed], config)
-    links = _verified_links(hashed, bands, first, index.candidates(bands) if hashed else [], config)
+    new_rows = np.fromiter((row_of_text[first[k]["text"]] for k in new_keys), np.int64, count=len(new_keys))
+    long_enough = signatures.n_tokens[new_rows] >= config.min_tokens
+    hashed = [k for k, keep in zip(new_keys, long_enough.tolist(), strict=True) if keep]
+    bands, sketch = signatures.bands[new_rows[long_enough]], signatures.sketch[new_rows[long_enough]]
+    links = _verified_links(hashed, sketch, bands, first, index.candidates(bands) if hashed else [], config)
 
     components = _UnionFind()
-    for key in new_keys:
-        components.find(key)
     best_existing: dict[str, tuple[float, str]] = {}
     for link in links:
         if link["right_key"] in first and link["right_key"] not in known:
@@ -382,25 +524,30 @@ def assign_clusters(
             root = components.find(new_members[0])
             best_existing[root] = max(best_existing.get(root, (0.0, "")), (1.0, min(old_members)))
 
+    key_cluster = dict(known)
     members: dict[str, list[str]] = defaultdict(list)
     for key in new_keys:
-        members[components.find(key)].append(key)
-    key_cluster = dict(known)
+        if key in components.parent:  # linked or grouped: its component decides
+            members[components.find(key)].append(key)
+        else:  # a singleton variant: its own cluster, or the existing one it links to
+            key_cluster[key] = best_existing[key][1] if key in best_existing else cluster_id_for(key, kind)
     for root, keys in members.items():
         founder = min(keys, key=lambda k: order[k])
         cluster_id = best_existing[root][1] if root in best_existing else cluster_id_for(founder, kind)
         key_cluster.update(dict.fromkeys(keys, cluster_id))
 
-    for sentence in sentences:
-        sentence["cluster_id"] = key_cluster[sentence["normalized_key"]]
+    ids = {key: variant_id(key) for key in new_keys}
+    cluster_of_code = [key_cluster.get(key, "") for key in keys_by_code]
+    for sentence, code in zip(sentences, codes.tolist(), strict=True):
+        sentence["cluster_id"] = cluster_of_code[code]
     return DedupResult(
-        clusters=_cluster_rows(sentences, by_doc),
+        clusters=_cluster_rows(sentences, ranked, codes, cluster_of_code, seen_order, doc_rank),
         matches=[_match_row(link, first, key_cluster, run_id) for link in links],
         variants=[
             {
                 "kind": kind,
                 "normalized_key": k,
-                "variant_id": variant_id(k),
+                "variant_id": ids[k],
                 "cluster_id": key_cluster[k],
                 "text": first[k]["text"],
                 "run_id": run_id,
@@ -409,44 +556,76 @@ def assign_clusters(
         ],
         bands=pa.table(
             {
-                "kind": pa.array([kind] * bands.size, pa.string()),
-                "band_hash": pa.array(bands.ravel(), pa.int64()),
-                "variant_id": pa.array(
-                    np.repeat([variant_id(k) for k in hashed], bands.shape[1]), pa.int64()
+                "kind": _constant_strings(kind, bands.size),
+                "band_hash": _int64_array(bands.ravel()),
+                "variant_id": _int64_array(
+                    np.repeat(np.array([ids[k] for k in hashed], np.int64), bands.shape[1])
                 ),
             }
         ),
     )
 
 
+def _int64_array(values: np.ndarray) -> pa.Array:
+    """Zero-copy Arrow array of an int64 ndarray (`pa.array` on an ndarray imports pandas, 0.3 s)."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def _constant_strings(value: str, n: int) -> pa.Array:
+    """An Arrow string array of `n` times `value`, from buffers (see `_int64_array`)."""
+    data = value.encode()
+    offsets = np.arange(n + 1, dtype=np.int32) * len(data)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data * n)])
+
+
+def _first_by(groups: np.ndarray, order: np.ndarray, n_groups: int) -> np.ndarray:
+    """For each group code, the index of its element with the smallest `order` (-1: no element)."""
+    first = np.full(n_groups, -1, dtype=np.int64)
+    if len(groups):
+        by = np.lexsort((order, groups))
+        leads = by[np.r_[True, groups[by][1:] != groups[by][:-1]]]
+        first[groups[leads]] = leads
+    return first
+
+
 def _verified_links(
-    hashed: list[str], bands: np.ndarray, first: dict[str, dict], candidates: list[dict], config: DedupConfig
+    hashed: list[str],
+    digests: np.ndarray,
+    bands: np.ndarray,
+    first: dict[str, dict],
+    candidates: list[dict],
+    config: DedupConfig,
 ) -> list[dict]:
-    pairs = {(hashed[a], hashed[b]) for a, b in _colliding_pairs(bands)}
+    left, right = _colliding_pairs(bands)
+    keep = _estimated_jaccard(digests, left, right) >= config.prefilter_jaccard
+    pairs = [(hashed[a], hashed[b]) for a, b in zip(left[keep].tolist(), right[keep].tolist(), strict=True)]
     old_texts: dict[str, tuple[str, str]] = {}
     if candidates:
         members: dict[int, list[int]] = defaultdict(list)
         wanted = {c["band_hash"] for c in candidates}
         for row, column in zip(*np.nonzero(np.isin(bands, list(wanted))), strict=True):
             members[int(bands[row, column])].append(int(row))
+        old_pairs = set()
         for candidate in candidates:
-            pairs.update(
+            old_pairs.update(
                 (hashed[row], candidate["normalized_key"]) for row in members[candidate["band_hash"]]
             )
             old_texts[candidate["normalized_key"]] = (candidate["text"], candidate["cluster_id"])
+        pairs.extend(old_pairs)
     links = []
-    for left, right in sorted(pairs):
-        right_text, right_cluster = old_texts.get(right, (None, None))
-        if right in first:
-            right_text = first[right]["text"]
-        verdict = compare(first[left]["text"], right_text, config)
+    for left_key, right_key in sorted(pairs):
+        right_text, right_cluster = old_texts.get(right_key, (None, None))
+        if right_key in first:
+            right_text = first[right_key]["text"]
+        verdict = compare(first[left_key]["text"], right_text, config)
         if verdict:
             links.append(
                 {
-                    "left_key": left,
-                    "right_key": right,
+                    "left_key": left_key,
+                    "right_key": right_key,
                     "right_text": right_text,
-                    "right_cluster_id": right_cluster if right not in first else None,
+                    "right_cluster_id": right_cluster if right_key not in first else None,
                     "method": verdict.method,
                     "jaccard": verdict.jaccard,
                     "containment": verdict.containment,
@@ -455,20 +634,48 @@ def _verified_links(
     return links
 
 
-def _colliding_pairs(bands: np.ndarray) -> set[tuple[int, int]]:
-    """Row pairs sharing at least one band hash, found by sorting the hashes (no Python loop per
-    row: only buckets holding two or more rows are visited)."""
+def _colliding_pairs(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct row pairs (left < right) sharing at least one band hash, without a Python loop.
+
+    The band hashes are sorted; a bucket of k rows then yields its pairs by pairing each row with
+    the one `offset` places on, for offset 1..k-1, only buckets bigger than `offset` staying in
+    the arrays: the work is proportional to the pairs produced.
+    """
+    if bands.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     flat = bands.ravel()
-    owners = np.repeat(np.arange(bands.shape[0]), bands.shape[1])
-    order = np.argsort(flat, kind="stable")
+    owners = np.repeat(np.arange(bands.shape[0], dtype=np.int64), bands.shape[1])
+    order = np.argsort(flat, kind="quicksort")
     flat, owners = flat[order], owners[order]
     starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
     sizes = np.diff(np.r_[starts, len(flat)])
-    pairs: set[tuple[int, int]] = set()
-    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-        rows = sorted(set(owners[start : start + size].tolist()))
-        pairs.update((a, b) for i, a in enumerate(rows) for b in rows[i + 1 :])
-    return pairs
+    size_of = np.repeat(sizes, sizes)  # each element's bucket size
+    position = np.arange(len(flat)) - np.repeat(starts, sizes)  # its place in the bucket
+    lefts, rights = [], []
+    offset = 1
+    alive = np.flatnonzero(size_of > 1)
+    while alive.size:
+        paired = alive[position[alive] + offset < size_of[alive]]
+        lefts.append(owners[paired])
+        rights.append(owners[paired + offset])
+        offset += 1
+        alive = paired[size_of[paired] > offset]
+    if not lefts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a, b = np.concatenate(lefts), np.concatenate(rights)
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    distinct = np.unique((a << 32) | b)  # rows are < 2**31 in any batch
+    distinct = distinct[(distinct >> 32) != (distinct & 0xFFFFFFFF)]  # a row twice in one bucket
+    return distinct >> 32, distinct & 0xFFFFFFFF
+
+
+def _estimated_jaccard(digests: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """MinHash estimate of the shingle-set Jaccard of each row pair: the share of equal digests."""
+    estimate = np.empty(len(left), dtype=np.float32)
+    for start in range(0, len(left), 50_000):  # bounded memory: 50k pairs x num_perm at a time
+        stop = start + 50_000
+        estimate[start:stop] = (digests[left[start:stop]] == digests[right[start:stop]]).mean(axis=1)
+    return estimate
 
 
 def _match_row(link: dict, first: dict[str, dict], key_cluster: dict[str, str], run_id: str) -> dict:
@@ -491,40 +698,54 @@ def _match_row(link: dict, first: dict[str, dict], key_cluster: dict[str, str], 
     }
 
 
-def _cluster_rows(sentences: list[dict], by_doc: dict[str, dict]) -> list[dict]:
-    clusters: dict[str, dict] = {}
-    for sentence in sentences:
-        document = by_doc[sentence["doc_id"]]
-        seen = first_seen_order(document, sentence["sentence_idx"])
-        cluster = clusters.get(sentence["cluster_id"])
-        if cluster is None:
-            cluster = clusters[sentence["cluster_id"]] = {
-                "cluster_id": sentence["cluster_id"],
-                "_order": seen,
-                "_documents": set(),
-                "_sources": set(),
-                "n_occurrences": 0,
-            }
-        if seen <= cluster["_order"] or "canonical_text" not in cluster:
-            cluster.update(
-                _order=seen,
-                canonical_text=sentence["text"],
-                normalized_key=sentence["normalized_key"],
-                first_seen_doc_id=document["doc_id"],
-                first_seen_source=document["source"],
-                first_seen_at=seen[0],
-            )
-        cluster["n_occurrences"] += 1
-        cluster["_documents"].add(document["doc_id"])
-        cluster["_sources"].add(document["source"])
+def _cluster_rows(
+    sentences: list[dict],
+    ranked: list[dict],
+    codes: np.ndarray,
+    cluster_of_code: list[str],
+    seen_order: np.ndarray,
+    doc_rank: np.ndarray,
+) -> list[dict]:
+    """sentence_clusters rows of the batch: first-seen occurrence, counts and sources, by numpy
+    group-bys over integer codes (cluster of each sentence, its document's rank and source)."""
+    if not sentences:
+        return []
+    cluster_code: dict[str, int] = {}
+    cluster_codes = np.fromiter((cluster_code.setdefault(c, len(cluster_code)) for c in cluster_of_code),
+                                np.int64, count=len(cluster_of_code))[codes]  # fmt: skip
+    n_clusters = len(cluster_code)
+    source_names = sorted({document["source"] for document in ranked})
+    source_code = {name: code for code, name in enumerate(source_names)}
+    source_of_rank = np.fromiter((source_code[d["source"]] for d in ranked), np.int64, count=len(ranked))
+    sources = source_of_rank[doc_rank]
+
+    first = _first_by(cluster_codes, seen_order, n_clusters)
+    occurrences = np.bincount(cluster_codes, minlength=n_clusters)
+    doc_pairs = np.unique(cluster_codes * len(ranked) + doc_rank)
+    n_documents = np.bincount(doc_pairs // len(ranked), minlength=n_clusters)
+    source_pairs = np.unique(cluster_codes * len(source_names) + sources)  # sorted: by cluster, then name
+    sources_of: list[list[str]] = [[] for _ in range(n_clusters)]
+    for cluster, source in zip((source_pairs // len(source_names)).tolist(),
+                               (source_pairs % len(source_names)).tolist(), strict=True):  # fmt: skip
+        sources_of[cluster].append(source_names[source])
     rows = []
-    for cluster in clusters.values():
-        sources = sorted(cluster.pop("_sources"))
-        cluster["n_documents"] = len(cluster.pop("_documents"))
-        cluster["n_sources"] = len(sources)
-        cluster["sources"] = sources
-        del cluster["_order"]
-        rows.append(cluster)
+    for cluster_id, code in cluster_code.items():
+        sentence = sentences[first[code]]
+        document = ranked[doc_rank[first[code]]]
+        rows.append(
+            {
+                "cluster_id": cluster_id,
+                "canonical_text": sentence["text"],
+                "normalized_key": sentence["normalized_key"],
+                "first_seen_doc_id": document["doc_id"],
+                "first_seen_source": document["source"],
+                "first_seen_at": document["published_at"] or document["ingested_at"],
+                "n_occurrences": int(occurrences[code]),
+                "n_documents": int(n_documents[code]),
+                "n_sources": len(sources_of[code]),
+                "sources": sources_of[code],
+            }
+        )
     return rows
 
 

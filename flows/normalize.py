@@ -39,6 +39,8 @@ _TRAILING_SPACE = re.compile(r" +\n *|\n +")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # every non-word character, except a decimal point between digits ("$2.75bn" is not "$27.5bn")
 _NOT_WORD = re.compile(r"(?:(?!(?<=\d)\.(?=\d))[\W_])+")
+_DECIMAL_POINT = re.compile(r"\d\.\d")
+_ASCII_NOT_ALNUM = dict.fromkeys(c for c in range(128) if not chr(c).isalnum())
 # what mojibake looks like: UTF-8 bytes read as Latin-1/cp1252 leave a lead character
 # (Ã, Â, â, ...) followed by a continuation-byte character; only then is ftfy worth its cost
 _MOJIBAKE_HINT = re.compile(
@@ -85,6 +87,15 @@ def _normalize_once(text: str) -> str:
 
 def normalized_key(text: str) -> str:
     """Exact-tier dedup key: NFKC + casefold, keeping only letters and digits."""
+    if text.isascii() and not _DECIMAL_POINT.search(text):
+        # the common case, same result: NFKC changes no ASCII, casefold is lower, and with no
+        # decimal point to keep every non-alphanumeric character goes (str.translate, no regex)
+        return text.lower().translate(_ASCII_NOT_ALNUM)
+    return _unicode_key(text)
+
+
+def _unicode_key(text: str) -> str:
+    """`normalized_key` for any text (the reference its ASCII fast path must equal)."""
     # NFKC again after casefold, as Unicode's NFKC_Casefold: casefold decomposes a few letters
     # (Greek "ΐ"), whose marks would otherwise be dropped in one case and kept in the other
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()))

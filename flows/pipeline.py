@@ -27,7 +27,15 @@ from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows import artifacts, batch_store, progress, warehouse
 from flows.contract import TABLES
-from flows.dedup import DedupConfig, DedupResult, assign_clusters, assign_quote_clusters
+from flows.dedup import (
+    DedupConfig,
+    DedupResult,
+    Signatures,
+    assign_clusters,
+    assign_quote_clusters,
+    merge_signatures,
+    sign_sentences,
+)
 from flows.extract import ExtractConfig, extract_facts, load_nlp
 from flows.extract_dates import extract_time_mentions
 from flows.ingest import IngestConfig, Rejection, SourceFile, discover_files, read_source_file
@@ -108,6 +116,7 @@ class PreparedBatch:
     sentences: list[dict]
     rejected: list[Rejection]
     n_skipped: int  # documents already loaded (unchanged files, known texts, repeats)
+    signatures: Signatures | None = None  # dedup signatures of the sentence texts
 
 
 def read_files(
@@ -137,12 +146,16 @@ def prepare(
     run_id: str,
     ingested_at: datetime,
     config: IngestConfig,
+    dedup_config: DedupConfig | None = None,
 ) -> PreparedBatch:
+    """Read, normalize and segment files; with `dedup_config`, also sign the sentences for dedup
+    (key and MinHash: per-text work, done here in the worker processes)."""
     articles, rejected, n_unchanged = read_files(files, manifest, config)
     batch = normalize_articles(articles, known_doc_ids, run_id, ingested_at)
     sentences = segment_documents(batch.documents)
+    signatures = sign_sentences(sentences, dedup_config) if dedup_config else None
     return PreparedBatch(
-        batch.documents, batch.document_files, sentences, rejected, batch.n_skipped + n_unchanged
+        batch.documents, batch.document_files, sentences, rejected, batch.n_skipped + n_unchanged, signatures
     )
 
 
@@ -160,6 +173,7 @@ def prepare_batches(
             "run_id": run_id,
             "ingested_at": ingested_at,
             "config": config.ingest,
+            "dedup_config": config.dedup,
         }
         for i in range(0, len(files), size)
     ]  # fmt: skip
@@ -174,12 +188,19 @@ def merge_prepared(parts: list[PreparedBatch]) -> PreparedBatch:
     for part in parts:
         new = {d["doc_id"] for d in part.documents} - doc_ids
         doc_ids |= new
-        merged.documents += [d for d in part.documents if d["doc_id"] in new]
-        merged.sentences += [s for s in part.sentences if s["doc_id"] in new]
+        if len(new) == len(part.documents):  # the common case: nothing to filter out
+            merged.documents += part.documents
+            merged.sentences += part.sentences
+        else:
+            merged.documents += [d for d in part.documents if d["doc_id"] in new]
+            merged.sentences += [s for s in part.sentences if s["doc_id"] in new]
         merged.document_files += [f for f in part.document_files if (f["path"], f["doc_id"]) not in paths]
         paths.update((f["path"], f["doc_id"]) for f in part.document_files)
         merged.rejected += part.rejected
         merged.n_skipped += part.n_skipped + len(part.documents) - len(new)
+    signed = [part.signatures for part in parts if part.signatures is not None]
+    if signed:
+        merged.signatures = merge_signatures(signed)
     return merged
 
 
@@ -208,9 +229,10 @@ def deduplicate(
     data_dir: Path,
     run_id: str,
     wait: float,
+    signatures: Signatures | None = None,
 ) -> DedupResult:
     with warehouse.dedup_index(data_dir / WAREHOUSE_FILE, "sentence", wait_seconds=wait) as index:
-        return assign_clusters(sentences, documents, config, index, run_id=run_id)
+        return assign_clusters(sentences, documents, config, index, run_id=run_id, signatures=signatures)
 
 
 @task(name="cluster-quotes", cache_policy=NO_CACHE)
@@ -377,6 +399,7 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         data_dir,
         run_id,
         config.lock_wait_seconds,
+        batch.signatures,
     )
     facts = timed("extract", extract_batches, batch.documents, sentences, state.entities, config)
     time_mentions = timed("extract dates", extract_dates, batch.documents, sentences)

@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.dedup import DedupConfig, MemoryIndex, assign_clusters, assign_quote_clusters, compare
+from flows.dedup import (
+    DedupConfig,
+    MemoryIndex,
+    assign_clusters,
+    assign_quote_clusters,
+    clear_caches,
+    compare,
+    merge_signatures,
+    sign_sentences,
+)
 
 INGESTED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -128,3 +137,44 @@ def test_quotes_split_differently_by_two_outlets_share_a_quote_cluster():
     assert ids["q1"] == ids["q2"] == ids["q3"]
     assert ids["q4"] != ids["q1"]
     assert all(i.startswith("k") for i in ids.values())
+
+
+def test_signatures_made_in_batches_give_the_clusters_the_dedup_stage_makes_itself():
+    """The flow signs sentences in its read workers, batch by batch, and merges the batches'
+    signatures; clustering from those must equal signing everything in the dedup stage."""
+    texts = [
+        '"Russia has really aligned itself with the Assad regime, the Iranians, and Hezbollah.',
+        '"Russia has really aligned itself with the Assad regime, the Iranians, and Hezbollah," '
+        "Tillerson told reporters at the G-7 Summit in Italy.",
+        "Tillerson made the comment at the G7 meeting where he called for help.",
+        "Tllerson made the comment at the G-7 meeting where he called for help!",
+        "Short one.",
+        "The index fell 3.5% to 1,204 points in early trading on Monday.",
+        "The index fell 4.5% to 1,204 points in early trading on Monday.",
+    ]
+    documents, sentences = docs_and_sentences(texts[:4], texts[2:], texts[::-1])
+    alone = [dict(s) for s in sentences]
+    expected = assign_clusters(alone, documents, DedupConfig())
+
+    config = DedupConfig()
+    clear_caches()
+    halves = [sentences[: len(sentences) // 2], sentences[len(sentences) // 2 :]]
+    signatures = merge_signatures([sign_sentences(half, config) for half in halves])
+    assert sorted(signatures.texts) == sorted(set(texts))  # one row a distinct text
+    result = assign_clusters(sentences, documents, config, signatures=signatures)
+
+    assert [s["cluster_id"] for s in sentences] == [s["cluster_id"] for s in alone]
+    assert result.clusters == expected.clusters
+    assert result.matches == expected.matches
+    assert same_cluster(sentences, texts[2], texts[3])
+    assert not same_cluster(sentences, texts[5], texts[6])
+
+
+def test_signatures_that_miss_some_texts_are_completed_in_the_dedup_stage():
+    documents, sentences = docs_and_sentences(
+        ["Tillerson made the comment at the G7 meeting where he called for help."],
+        ["Tllerson made the comment at the G-7 meeting where he called for help!"],
+    )
+    partial = sign_sentences(sentences[:1], DedupConfig())
+    assign_clusters(sentences, documents, DedupConfig(), signatures=partial)
+    assert same_cluster(sentences, sentences[0]["text"], sentences[1]["text"])

@@ -5,6 +5,7 @@ news-like text (quotes, abbreviations, numbers, line breaks, mojibake):
 - every span is valid: `text[start_char:end_char]` is the stored text, spans are in order;
 - normalization is idempotent, so stored text normalizes to itself;
 - the exact-dedup key ignores whitespace, quote style and case;
+- the fast paths of the key and of the word tokenizer equal the rules they shortcut;
 - sentences that differ in a number never share a cluster.
 
 No deadlines: the first example of a test pays for imports and caches, and machines vary.
@@ -21,10 +22,17 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from flows.dedup import MemoryIndex, assign_clusters, assign_quote_clusters
+from flows.dedup import (
+    _CONTRACTIONS,
+    MemoryIndex,
+    assign_clusters,
+    assign_quote_clusters,
+    tokens_of,
+    word_tokens,
+)
 from flows.extract import extract_facts, load_nlp
 from flows.ingest import UnreadableInput, decode_bytes, discover_files, read_source_file
-from flows.normalize import normalize_text, normalized_key
+from flows.normalize import _unicode_key, normalize_text, normalized_key
 from flows.segment import segment_documents, segment_text
 
 INGESTED_AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -125,6 +133,11 @@ def test_the_exact_key_ignores_case(text: str):
     assert normalized_key(text.upper()) == normalized_key(text.lower()) == normalized_key(text)
 
 
+@given(ANY_TEXT)
+def test_the_exact_keys_fast_path_equals_the_unicode_rule(text: str):
+    assert normalized_key(text) == _unicode_key(text)
+
+
 # ---- segment --------------------------------------------------------------------------------
 
 
@@ -197,6 +210,20 @@ def test_sentences_that_differ_in_a_number_never_share_a_cluster(words, number, 
     later = segment_documents(documents[1:])
     assign_clusters(later, documents[1:], index=index)
     assert later[0]["cluster_id"] != sentences[0]["cluster_id"]
+
+
+@given(ANY_TEXT)
+def test_the_word_tokenizers_fast_path_equals_the_rule(text: str):
+    # the fast path strips edge punctuation before the per-part rule: it must drop nothing else
+    assert tokens_of(text) == _tokens_by_rule(text)
+
+
+def _tokens_by_rule(text: str) -> list[str]:
+    """`flows.dedup.tokens_of` without its fast path: the rule, word by word."""
+    text = text.casefold()
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return [token for word in text.split() for token in word_tokens(word)]
 
 
 # ---- extract --------------------------------------------------------------------------------
