@@ -185,7 +185,7 @@ def _prepare_files(files: list) -> object:
     from flows.ingest import IngestConfig
     from flows.pipeline import prepare
 
-    return prepare.fn(files, {}, set(), "bench", datetime.now(UTC), IngestConfig(), DedupConfig())
+    return prepare.fn(files, set(), "bench", datetime.now(UTC), IngestConfig(), DedupConfig())
 
 
 def measure_dedup_path(corpus: Path, repeat: int, profile: str | None = None, workers: int = 1) -> dict:

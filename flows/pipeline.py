@@ -119,29 +119,25 @@ class PreparedBatch:
     signatures: Signatures | None = None  # dedup signatures of the sentence texts
 
 
-def read_files(
-    files: list[SourceFile], manifest: dict[str, tuple[int, int, int]], config: IngestConfig
-) -> tuple[list, list[Rejection], int]:
-    """Read every file that changed since it was last loaded; unchanged files are not opened.
-
-    Returns the articles, the rejections and how many documents the unchanged files hold.
-    """
-    articles, rejected, n_unchanged = [], [], 0
+def unchanged_files(
+    files: list[SourceFile], manifest: dict[str, tuple[int, int, int]]
+) -> tuple[list[SourceFile], int]:
+    """Split off the files whose size and modification time match what was last loaded from them:
+    they are not opened (nor sent to a worker). Returns the others, and how many documents the
+    unchanged files hold."""
+    changed, n_unchanged = [], 0
     for file in files:
         size_bytes, mtime_ns, n_documents = manifest.get(str(file.path), (None, None, 0))
         if (size_bytes, mtime_ns) == (file.size_bytes, file.mtime_ns):
             n_unchanged += n_documents
         else:
-            file_articles, file_rejected = read_source_file(file, config)
-            articles.extend(file_articles)
-            rejected.extend(file_rejected)
-    return articles, rejected, n_unchanged
+            changed.append(file)
+    return changed, n_unchanged
 
 
 @task(name="read-normalize-segment", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def prepare(
     files: list[SourceFile],
-    manifest: dict[str, tuple[int, int, int]],
     known_doc_ids: set[str],
     run_id: str,
     ingested_at: datetime,
@@ -150,34 +146,39 @@ def prepare(
 ) -> PreparedBatch:
     """Read, normalize and segment files; with `dedup_config`, also sign the sentences for dedup
     (key and MinHash: per-text work, done here in the worker processes)."""
-    articles, rejected, n_unchanged = read_files(files, manifest, config)
+    articles, rejected = [], []
+    for file in files:
+        file_articles, file_rejected = read_source_file(file, config)
+        articles.extend(file_articles)
+        rejected.extend(file_rejected)
     batch = normalize_articles(articles, known_doc_ids, run_id, ingested_at)
     sentences = segment_documents(batch.documents)
     signatures = sign_sentences(sentences, dedup_config) if dedup_config else None
     return PreparedBatch(
-        batch.documents, batch.document_files, sentences, rejected, batch.n_skipped + n_unchanged, signatures
+        batch.documents, batch.document_files, sentences, rejected, batch.n_skipped, signatures
     )
 
 
 def prepare_batches(
     files: list[SourceFile], state: WarehouseState, run_id: str, ingested_at: datetime, config: PipelineConfig
 ) -> PreparedBatch:
-    """The per-document stages over batches of files, in parallel; one merged batch out."""
+    """The per-document stages over batches of the changed files, in parallel; one merged batch."""
+    changed, n_unchanged = unchanged_files(files, state.file_manifest)
     size = config.batch_files
     jobs = [
         {
-            "files": files[i : i + size],
-            "manifest": {str(f.path): state.file_manifest[str(f.path)] for f in files[i : i + size]
-                         if str(f.path) in state.file_manifest},
+            "files": changed[i : i + size],
             "known_doc_ids": state.doc_ids,
             "run_id": run_id,
             "ingested_at": ingested_at,
             "config": config.ingest,
             "dedup_config": config.dedup,
         }
-        for i in range(0, len(files), size)
-    ]  # fmt: skip
-    return merge_prepared(run_batches(prepare, jobs, config, "read files"))
+        for i in range(0, len(changed), size)
+    ]
+    merged = merge_prepared(run_batches(prepare, jobs, config, "read files") if jobs else [])
+    merged.n_skipped += n_unchanged
+    return merged
 
 
 def merge_prepared(parts: list[PreparedBatch]) -> PreparedBatch:
