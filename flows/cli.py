@@ -65,6 +65,10 @@ def run(
             "--follow-symlinks", help="Read through symbolic links that lead out of the source folders."
         ),
     ] = IngestConfig.follow_symlinks,
+    slice_files: Annotated[
+        int,
+        typer.Option(help="Changed files loaded per slice, a run of its own: bounds memory."),
+    ] = 10_000,
 ) -> None:
     """Run the Prefect flow once: ingest, dedup, extract, validate, load."""
     from flows import progress
@@ -94,6 +98,7 @@ def run(
                     dask_address=dask_address,
                     max_file_mb=max_file_mb,
                     follow_symlinks=follow_symlinks,
+                    slice_files=slice_files,
                 )
     except ValidationFailed as error:
         console.print(f"[bold red]Run failed validation[/]\n{error}")

@@ -382,3 +382,58 @@ def _exception_messages(info: dict | None) -> list[str]:
 def _short(value: object, limit: int = 60) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def validate_staged(
+    batch_dir: Path, suites_dir: Path, *, run_id: str, data_docs_dir: Path | None = None
+) -> ValidationReport:
+    """`validate_batch` over a staged batch: the Parquet files the load would read."""
+    from flows.batch_store import read_batch
+
+    return validate_batch(read_batch(batch_dir), suites_dir, run_id=run_id, data_docs_dir=data_docs_dir)
+
+
+class ValidatorProcess:
+    """A process of its own for validation, started before it is needed.
+
+    Importing Great Expectations costs ~3 s of CPU; started when a run knows it has new documents,
+    this process imports GX on the other core while dedup and extraction run, then validates the
+    staged Parquet batch (read from disk, so no table crosses the pipe). If the process is lost,
+    validation runs in the calling process instead.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=_import_great_expectations
+        )
+        self._pool.submit(int)  # the executor starts its process on the first submit
+
+    def validate(
+        self, batch_dir: Path, suites_dir: Path, *, run_id: str, data_docs_dir: Path | None = None
+    ) -> ValidationReport:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            future = self._pool.submit(
+                validate_staged, batch_dir, suites_dir, run_id=run_id, data_docs_dir=data_docs_dir
+            )
+            return future.result()
+        except BrokenProcessPool:
+            return validate_staged(batch_dir, suites_dir, run_id=run_id, data_docs_dir=data_docs_dir)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> ValidatorProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _import_great_expectations() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations  # noqa: F401

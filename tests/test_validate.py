@@ -15,11 +15,12 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from flows import contract
+from flows import batch_store, contract
 from flows.ids import stable_id
 from flows.validate import (
     CHECK_COLUMNS,
     SUITE_PARAMETERS,
+    ValidatorProcess,
     check_columns_for,
     validate_batch,
     with_check_columns,
@@ -474,3 +475,29 @@ def test_suite_agrees_with_the_contract(name: str):
 def _columns_named(kwargs: dict) -> list[str]:
     named = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
     return named + list(kwargs.get("column_list", []))
+
+
+def test_the_validator_process_validates_the_staged_parquet_batch_as_the_flow_process_would(tmp_path):
+    """The flow validates in a process started early (GX imported on the other core); its report
+    on the staged batch must be the in-process report, for a sound and a damaged batch."""
+    damaged = DAMAGES["span text differs from the document"].corrupt(sound_batch())
+    with ValidatorProcess() as validator:
+        for name, batch in (("sound", sound_batch()), ("damaged", damaged)):
+            staged = batch_store.write_batch(tmp_path / name, f"run-{name}", batch)
+            remote = validator.validate(staged, SUITES, run_id=f"run-{name}")
+            local = validate_batch(batch_store.read_batch(staged), SUITES, run_id=f"run-{name}")
+            assert remote == local
+            assert remote.success is (name == "sound")
+
+
+def test_a_lost_validator_process_falls_back_to_validating_in_the_calling_process(tmp_path):
+    staged = batch_store.write_batch(tmp_path, "run-lost", sound_batch())
+    validator = ValidatorProcess()
+    try:
+        for process in list(validator._pool._processes.values()):
+            process.kill()
+            process.join()
+        report = validator.validate(staged, SUITES, run_id="run-lost")
+    finally:
+        validator.close()
+    assert report.success and report.n_expectations == _suite_expectation_count(SUITES)
