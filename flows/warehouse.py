@@ -123,14 +123,18 @@ class WarehouseDedupIndex:
         ).fetchall()
         return dict(rows)
 
-    def candidates(self, band_hashes: np.ndarray) -> list[dict]:
+    def candidates(self, band_hashes: np.ndarray, max_bucket: int | None = None) -> list[dict]:
         unique = pa.array(np.unique(band_hashes), pa.int64())
         self.con.register("batch_bands", pa.table({"band_hash": unique}))
-        query = """SELECT b.band_hash, v.normalized_key, v.cluster_id, v.text
-                   FROM dedup_bands AS b JOIN batch_bands USING (band_hash)
-                   JOIN dedup_variants AS v ON v.kind = b.kind AND v.variant_id = b.variant_id
-                   WHERE b.kind = ?"""
-        return self.con.execute(query, [self.kind]).fetch_arrow_table().to_pylist()
+        query = """WITH hits AS (SELECT band_hash, variant_id FROM dedup_bands
+                                 JOIN batch_bands USING (band_hash) WHERE kind = $kind),
+                        kept AS (SELECT band_hash FROM hits GROUP BY band_hash
+                                 HAVING $max_bucket IS NULL OR count(*) <= $max_bucket)
+                   SELECT h.band_hash, v.normalized_key, v.cluster_id, v.text
+                   FROM hits AS h JOIN kept USING (band_hash)
+                   JOIN dedup_variants AS v ON v.kind = $kind AND v.variant_id = h.variant_id"""
+        parameters = {"kind": self.kind, "max_bucket": max_bucket}
+        return self.con.execute(query, parameters).fetch_arrow_table().to_pylist()
 
 
 @contextlib.contextmanager

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from flows.dedup import (
     DedupConfig,
     MemoryIndex,
+    _colliding_pairs,
     assign_clusters,
     assign_quote_clusters,
     clear_caches,
@@ -178,3 +180,12 @@ def test_signatures_that_miss_some_texts_are_completed_in_the_dedup_stage():
     partial = sign_sentences(sentences[:1], DedupConfig())
     assign_clusters(sentences, documents, DedupConfig(), signatures=partial)
     assert same_cluster(sentences, sentences[0]["text"], sentences[1]["text"])
+
+
+def test_buckets_larger_than_max_bucket_propose_no_pairs():
+    # rows 0-4 share band 0's hash (a common-words bucket); rows 0 and 1 also share band 1's
+    bands = np.array([[7, 1], [7, 1], [7, 2], [7, 3], [7, 4]], dtype=np.int64)
+    every = set(zip(*(a.tolist() for a in _colliding_pairs(bands)), strict=True))
+    assert every == {(a, b) for a in range(5) for b in range(a + 1, 5)}
+    capped = set(zip(*(a.tolist() for a in _colliding_pairs(bands, max_bucket=3)), strict=True))
+    assert capped == {(0, 1)}
