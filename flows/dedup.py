@@ -152,6 +152,8 @@ _STOPWORDS = frozenset(
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 # punctuation that `_NOT_KEY` always removes at a word's ends (no hyphen: it splits or joins words)
 _EDGE_PUNCTUATION = "".join(sorted(set(string.punctuation) - {"-"})) + "\u201c\u201d\u2018\u2019\u2026«»"
+_INNER_PUNCTUATION = re.compile(r"[^\W_][^\w\s]+[^\W_]|_")
+_ALNUMS = re.compile(r"[^\W_]+")
 _CONTRACTIONS = ((re.compile(r"\bwon[’']t\b"), "will not"), (re.compile(r"\bcan[’']t\b"), "can not"),
                  (re.compile(r"n[’']t\b"), " not"))  # fmt: skip
 
@@ -177,6 +179,10 @@ def tokens_of(text: str) -> list[str]:
     ("quarter-point" -> "quarter", "point", as "quarter point").
     """
     text = text.casefold()
+    if not _INNER_PUNCTUATION.search(text):
+        # the common case, same result: no word has punctuation (or an underscore) inside, so
+        # each word is its run of letters and digits
+        return _ALNUMS.findall(text)
     if "'" in text or "\u2019" in text:
         for pattern, replacement in _CONTRACTIONS:
             text = pattern.sub(replacement, text)
@@ -266,8 +272,8 @@ def _tokens(text: str) -> list[str]:
 
 def _content_words(text: str) -> frozenset[str]:
     """The MinHash shingles of a text: its words less stopwords (all its words if none is left)."""
-    tokens = _tokens(text)
-    return frozenset(t for t in tokens if t not in _STOPWORDS) or frozenset(tokens)
+    words = frozenset(_tokens(text))
+    return words - _STOPWORDS or words
 
 
 @functools.lru_cache(maxsize=200_000)
