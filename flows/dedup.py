@@ -24,6 +24,9 @@ the warehouse (`dedup_variants`, `dedup_bands`), loaded in the same transaction 
 sentences. A new run hashes only variants it has not seen, looks its band hashes up in the
 index, and joins an existing cluster when it links to one (the most similar); existing clusters
 are never merged or renamed. A new cluster's id is a hash of its founding (first-seen) variant.
+So a new variant that verifies against two existing clusters joins one of them; its link to the
+other is not stored: `sentence_matches` holds the links that explain a cluster (both sides in
+it, which validation checks), not the merges that stable ids forgo.
 
 Canonical text (applied here for the batch and again at load over every run): the text of the
 first-seen occurrence, ordered by the document's `published_at` (else `ingested_at`), then
@@ -559,7 +562,11 @@ def assign_clusters(
         sentence["cluster_id"] = cluster_of_code[code]
     return DedupResult(
         clusters=_cluster_rows(sentences, ranked, codes, cluster_of_code, seen_order, doc_rank),
-        matches=[_match_row(link, first, key_cluster, run_id) for link in links],
+        matches=[
+            row
+            for row in (_match_row(link, first, key_cluster, run_id) for link in links)
+            if row["cluster_id"] == row["right_cluster_id"]
+        ],  # fmt: skip
         variants=[
             {
                 "kind": kind,

@@ -189,3 +189,24 @@ def test_buckets_larger_than_max_bucket_propose_no_pairs():
     assert every == {(a, b) for a in range(5) for b in range(a + 1, 5)}
     capped = set(zip(*(a.tolist() for a in _colliding_pairs(bands, max_bucket=3)), strict=True))
     assert capped == {(0, 1)}
+
+
+def test_a_new_sentence_bridging_two_existing_clusters_joins_one_and_stores_no_cross_cluster_link():
+    prices = "Prices climbed sharply in the capital last month during the storm."
+    fuel = "Officials blamed a shortage of imported fuel supplies for the delays."
+    merged = (
+        "Prices climbed sharply in the capital last month during the storm, she said, "
+        "and officials blamed a shortage of imported fuel supplies for the delays."
+    )
+    documents, sentences = docs_and_sentences([prices, fuel])
+    index = MemoryIndex()
+    index.add(assign_clusters(sentences, documents, index=index, run_id="r1"))
+    old = {s["text"]: s["cluster_id"] for s in sentences}
+    assert old[prices] != old[fuel]
+
+    new_docs, new_sentences = docs_and_sentences([], [], [merged])
+    later = assign_clusters(new_sentences, new_docs, index=index, run_id="r2")
+
+    assert new_sentences[0]["cluster_id"] in {old[prices], old[fuel]}  # joined one, merged none
+    assert later.matches  # the link that explains its cluster is stored...
+    assert all(m["cluster_id"] == m["right_cluster_id"] for m in later.matches)  # ...and only that
