@@ -108,15 +108,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--work", type=Path, help="folder for the corpus and the data dir (default: temporary)"
     )
+    parser.add_argument("--name", help="corpus name in the result (default: generated-<N>k-seed<S>)")
     parser.add_argument("--json", type=Path, help="result file")
     args = parser.parse_args(argv)
 
     work = args.work or Path(tempfile.mkdtemp(prefix="crosswire-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.corpus:
-        corpus, name = args.corpus, args.corpus.name
+        corpus, name = args.corpus, args.name or args.corpus.name
     else:
-        name = f"generated-{args.events * args.outlets // 1000}k-seed{args.seed}"
+        name = args.name or f"generated-{args.events * args.outlets // 1000}k-seed{args.seed}"
         began = time.perf_counter()
         write_corpus(args.events, args.outlets, work / "corpus", seed=args.seed)
         corpus = work / "corpus" / "articles"
