@@ -44,6 +44,8 @@ import datetime as dt
 import json
 import os
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -407,7 +409,10 @@ class ValidatorProcess:
         from concurrent.futures import ProcessPoolExecutor
 
         self._pool = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("spawn"), initializer=_import_great_expectations
+            1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_validator,
+            initargs=(os.getpid(),),
         )
         self._pool.submit(int)  # the executor starts its process on the first submit
 
@@ -434,6 +439,16 @@ class ValidatorProcess:
         self.close()
 
 
-def _import_great_expectations() -> None:
+def _start_validator(parent_pid: int) -> None:
+    """In the validator process: exit with the process that started it, then import GX."""
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations  # noqa: F401
+
+
+def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
+    """A killed run (kill -9) cannot shut its executor down: without this watch its validator
+    process would idle on forever, holding GX's ~300 MB."""
+    while os.getppid() == parent_pid:
+        time.sleep(interval)
+    os._exit(0)

@@ -8,6 +8,9 @@ import datetime as dt
 import json
 import re
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -501,3 +504,33 @@ def test_a_lost_validator_process_falls_back_to_validating_in_the_calling_proces
     finally:
         validator.close()
     assert report.success and report.n_expectations == _suite_expectation_count(SUITES)
+
+
+def test_the_validator_process_exits_when_the_run_that_started_it_is_killed(tmp_path):
+    """A run killed with -9 cannot shut its executor down; its validator must not idle on."""
+    script = (
+        "import time\n"
+        "from flows.validate import ValidatorProcess\n"
+        "validator = ValidatorProcess()\n"
+        "print(*validator._pool._processes, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        (worker,) = map(int, run.stdout.readline().split())
+        assert _alive(worker)
+    finally:
+        run.kill()
+        run.wait()
+    deadline = time.monotonic() + 30
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has exited; only its parent can reap it
