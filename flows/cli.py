@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -77,6 +78,9 @@ def run(
     from flows.run_lock import RunLocked
     from flows.warehouse import WarehouseLocked
 
+    # SIGTERM (a process worker cancelling, `kill`) unwinds like Ctrl-C, so the temporary Prefect
+    # server and the run's worker processes are stopped rather than left behind
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sources = [str(p) for p in source] if source else ["seeds"]
     bars = Progress(
         TextColumn("{task.description:<12}"),

@@ -268,7 +268,7 @@ class _Profile:
     negations: int
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=100_000)
 def _tokens(text: str) -> list[str]:
     return tokens_of(text)
 
@@ -279,7 +279,7 @@ def _content_words(text: str) -> frozenset[str]:
     return words - _STOPWORDS or words
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=100_000)
 def _profile(text: str) -> _Profile:
     tokens = _tokens(text)
     return _Profile(
@@ -399,7 +399,7 @@ class Signatures:
 # a process signs each text once however many of its batches repeat it (wire copy does):
 # text -> (normalized key, word count, band hashes and sketch as one byte record), per config
 _SIGNED: dict[DedupConfig, dict[str, tuple[str, int, bytes]]] = defaultdict(dict)
-_SIGNED_LIMIT = 300_000
+_SIGNED_LIMIT = 100_000  # ~110 MB
 
 
 def clear_caches() -> None:

@@ -11,7 +11,9 @@ manifest and document ids instead.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import time
 import uuid
 from collections import Counter
@@ -34,6 +36,7 @@ from flows.dedup import (
     Signatures,
     assign_clusters,
     assign_quote_clusters,
+    clear_caches,
     merge_signatures,
     sign_sentences,
 )
@@ -405,6 +408,8 @@ def _run_pipeline(config: PipelineConfig) -> RunSummary:
         slice_timings = timings if first else {}
         if not first:  # what the slices before this one loaded: documents, entities, file manifest
             state = _timed(slice_timings, "state", warehouse_state, data_dir, config.lock_wait_seconds)
+        if not first:
+            _release_slice_memory()
         summaries.append(
             _run_slice(
                 slice_files,
@@ -441,6 +446,16 @@ def _run_slice(
     with ValidatorProcess() as validator:  # imports GX on the other core while the stages run
         return _process_batch(batch, rejected, state, files, data_dir, run_id, started_at, timings, config,
                               validator)  # fmt: skip
+
+
+def _release_slice_memory() -> None:
+    """Let go of what the slice before held: Prefect keeps every task's result of a flow run (for
+    dependency tracking, `run_results`) until the flow run ends, and the dedup caches of this
+    process fill up; without this a 100,000-document run grew by ~300 MB a slice."""
+    with contextlib.suppress(Exception):  # outside a flow run there is no run context
+        get_run_context().run_results.clear()
+    clear_caches()
+    gc.collect()
 
 
 def _combined(summaries: list[RunSummary]) -> RunSummary:
