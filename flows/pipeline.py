@@ -12,6 +12,7 @@ manifest and document ids instead.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import gc
 import time
@@ -456,6 +457,8 @@ def _release_slice_memory() -> None:
         get_run_context().run_results.clear()
     clear_caches()
     gc.collect()
+    with contextlib.suppress(Exception):  # glibc keeps freed heap pages mapped; hand them back
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _combined(summaries: list[RunSummary]) -> RunSummary:
