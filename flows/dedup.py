@@ -45,7 +45,6 @@ import re
 import string
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -171,10 +170,6 @@ def cluster_id_for(key: str, kind: str = "sentence") -> str:
     return stable_id("s" if kind == "sentence" else "k", key)
 
 
-def first_seen_order(document: dict, sentence_idx: int) -> tuple[datetime, str, int]:
-    return (document["published_at"] or document["ingested_at"], document["doc_id"], sentence_idx)
-
-
 def tokens_of(text: str) -> list[str]:
     """Normalized words: casefolded, digits kept, inner punctuation dropped ("U.S." -> "us").
 
@@ -220,11 +215,6 @@ def _proper_words(text: str) -> set[str]:
         if tokens and not (position == 0 and tokens[0] in _OPENERS):
             names.add(tokens[0])
     return names
-
-
-def variant_bands(texts: list[str], config: DedupConfig) -> np.ndarray:
-    """LSH band hashes, shape (len(texts), bands), int64: one MinHash per text via rensa."""
-    return bands_of(minhash_digests(texts, config), config)
 
 
 def minhash_digests(texts: list[str], config: DedupConfig) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:  # the tests import `benchmarks`, which runs with -m from the root
+    sys.path.insert(0, str(PROJECT_ROOT))
 SEEDS = PROJECT_ROOT / "seeds"
 SHARED_BBC = PROJECT_ROOT.parent / "shared" / "corpora" / "bbc"
 

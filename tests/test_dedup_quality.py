@@ -5,16 +5,11 @@ differ in one cluster (`benchmarks/dedup_quality.py` documents the pairs and the
 from __future__ import annotations
 
 import json
-import sys
 from itertools import combinations
 
 import pytest
-from conftest import PROJECT_ROOT
 
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))  # `benchmarks` runs with -m from the root; it is not installed
-
-from benchmarks.dedup_quality import (  # noqa: E402
+from benchmarks.dedup_quality import (
     PAIRS_PATH,
     CorpusConfig,
     LabelledPair,
@@ -26,7 +21,7 @@ from benchmarks.dedup_quality import (  # noqa: E402
     score,
     verifiable_pairs,
 )
-from flows.dedup import DedupConfig, compare  # noqa: E402
+from flows.dedup import DedupConfig, compare
 
 FIELDS = {"id", "left", "right", "label", "kind", "origin"}
 

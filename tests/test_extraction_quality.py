@@ -7,15 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 
 import pytest
-from conftest import PROJECT_ROOT
 
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))  # `benchmarks` runs with -m from the root; it is not installed
-
-from benchmarks.score_extraction import (  # noqa: E402
+from benchmarks.score_extraction import (
     GOLD_DIR,
     SCORED_LABELS,
     Targets,
