@@ -408,10 +408,9 @@ def sign_texts(texts: list[str], config: DedupConfig) -> Signatures:
     missing = [text for text in texts if text not in signed]
     if missing:
         n_tokens = [len(_tokens(text)) for text in missing]
-        hashed = [text for text, n in zip(missing, n_tokens, strict=True) if n >= config.min_tokens]
-        digests = minhash_digests(hashed, config)
-        records = np.zeros((len(missing), 8 * config.bands + 4 * config.num_perm), np.uint8)
         rows = np.flatnonzero(np.asarray(n_tokens) >= config.min_tokens)
+        digests = minhash_digests([missing[row] for row in rows.tolist()], config)
+        records = np.zeros((len(missing), 8 * config.bands + 4 * config.num_perm), np.uint8)
         records[rows, : 8 * config.bands] = bands_of(digests, config).view(np.uint8)
         records[rows, 8 * config.bands :] = digests.astype(np.uint32).view(np.uint8)
         if len(signed) + len(missing) > _SIGNED_LIMIT:
@@ -475,10 +474,10 @@ def assign_clusters(
     """
     index = index if index is not None else MemoryIndex()
     texts = [sentence["text"] for sentence in sentences]
-    if signatures is None:
-        signatures = sign_texts(list(dict.fromkeys(texts)), config)
+    distinct = list(dict.fromkeys(texts))
+    signatures = signatures if signatures is not None else sign_texts(distinct, config)
     row_of_text = signatures.rows_of()
-    missing = [text for text in dict.fromkeys(texts) if text not in row_of_text]
+    missing = [text for text in distinct if text not in row_of_text]
     if missing:  # signatures from elsewhere that lack some texts: sign those here
         signatures = merge_signatures([signatures, sign_texts(missing, config)])
         row_of_text = signatures.rows_of()
