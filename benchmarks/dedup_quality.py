@@ -1,4 +1,4 @@
-"""Dedup quality: how well crosswire's sentence dedup (`flows.dedup`) tells rewrites from other news.
+"""Dedup quality: how well crosswire's sentence dedup (`crosswire.dedup`) tells rewrites from other news.
 
     .venv/bin/python -m benchmarks.dedup_quality [--pairs PATH] [--json OUT] [--show-misses]
 
@@ -67,8 +67,8 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 from scipy import sparse
 
-from flows.dedup import DedupConfig, assign_clusters, compare, tokens_of
-from flows.normalize import normalized_key
+from crosswire.dedup.sentence_dedup import DedupConfig, assign_clusters, compare, tokens_of
+from crosswire.text.normalize import normalized_key
 
 PAIRS_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "dedup_pairs.jsonl"
 POSITIVE_KINDS = frozenset(

@@ -6,8 +6,8 @@
 Systems, each measured in a fresh subprocess so that its peak memory (RSS high-water mark,
 `resource.getrusage`) is its own:
 - crosswire dedup path: the plain stage functions, no Prefect: discover -> read and decode ->
-  normalize -> segment -> exact and near-duplicate dedup (`flows.dedup.assign_clusters` with an
-  empty `MemoryIndex`), timed stage by stage.
+  normalize -> segment -> exact and near-duplicate dedup
+  (`crosswire.dedup.sentence_dedup.assign_clusters` with an empty `MemoryIndex`), timed stage by stage.
 - crosswire whole pipeline: the Prefect flow `crosswire_pipeline` end to end into a temporary
   data dir (extraction, Great Expectations, DuckDB load included); then a re-run with no new
   input, then a run with 1% of the documents copied with a small edit into a new source. No
@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from flows.ingest import RawArticle, SourceFile, decode_bytes, discover_files, read_source_file
+from crosswire.ingest.read import RawArticle, SourceFile, decode_bytes, discover_files, read_source_file
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -181,9 +181,10 @@ def read_peer_texts(folder: Path) -> list[str]:
 
 def _prepare_files(files: list) -> object:
     """One worker's share of the per-document stages: the flow's `prepare` task body."""
-    from flows.dedup import DedupConfig
-    from flows.ingest import IngestConfig
-    from flows.pipeline import prepare
+    from crosswire.flows.tasks import prepare
+
+    from crosswire.dedup.sentence_dedup import DedupConfig
+    from crosswire.ingest.read import IngestConfig
 
     return prepare.fn(files, set(), "bench", datetime.now(UTC), IngestConfig(), DedupConfig())
 
@@ -195,10 +196,10 @@ def measure_dedup_path(corpus: Path, repeat: int, profile: str | None = None, wo
     batches of files (what the flow does with its task runner; datatrove gets as many workers),
     then dedup runs once over the merged batch.
     """
-    from flows.dedup import DedupConfig, MemoryIndex, assign_clusters, clear_caches
-    from flows.normalize import normalize_articles
-    from flows.pipeline import merge_prepared
-    from flows.segment import _paragraph_spans, segment_documents
+    from crosswire.batch import merge_prepared
+    from crosswire.dedup.sentence_dedup import DedupConfig, MemoryIndex, assign_clusters, clear_caches
+    from crosswire.text.normalize import normalize_articles
+    from crosswire.text.segment import _paragraph_spans, segment_documents
 
     def prepared_in_parallel(files: list) -> object:
         import multiprocessing
@@ -270,13 +271,12 @@ def measure_pipeline(corpus: Path, work: Path) -> dict:
     """Prefect's fixed cost, then the flow: full run, re-run with no new input, +1% new documents.
 
     As `crosswire run` does, one temporary Prefect server is started for the whole process
-    (`flows.prefect_api`) and shared with the extraction worker processes; its start-up and a
+    (`crosswire.flows.prefect_api`) and shared with the extraction worker processes; its start-up and a
     trivial flow run are timed first and reported apart.
     """
+    from crosswire.flows.pipeline import crosswire_pipeline
+    from crosswire.flows.prefect_api import prefect_api
     from prefect import flow
-
-    from flows.pipeline import crosswire_pipeline
-    from flows.prefect_api import prefect_api
 
     @flow(name="bench-trivial")
     def trivial() -> int:

@@ -4,7 +4,7 @@
 
 The gold set (`tests/data/gold/`, its README gives the annotation guidelines) holds one
 `<id>.json` per article and the article's text in `articles/<id>.txt`. Offsets point into
-`flows.normalize.normalize_text(<article text>)`, the text every crosswire offset points into.
+`crosswire.text.normalize.normalize_text(<article text>)`, the text every crosswire offset points into.
 
 What runs: every gold article through `normalize_text`, `segment_documents` and `extract_facts`
 (the pipeline's stages, without Prefect or a warehouse), as one batch, so entities link across
@@ -53,10 +53,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.extract import ExtractConfig, extract_facts, load_nlp
-from flows.ids import stable_id
-from flows.normalize import normalize_text
-from flows.segment import segment_documents
+from crosswire.extract.facts import ExtractConfig, extract_facts, load_nlp
+from crosswire.ids import stable_id
+from crosswire.text.normalize import normalize_text
+from crosswire.text.segment import segment_documents
 
 GOLD_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "gold"
 MIN_OVERLAP = 0.5  # share of the span (see the module docstring) two spans must share to match

@@ -20,11 +20,11 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
-from flows import warehouse
+from crosswire.store import warehouse
 
 
 class ProgressArtifacts:
-    """A `flows.progress` reporter that mirrors stages into Prefect progress artifacts."""
+    """A `crosswire.progress` reporter that mirrors stages into Prefect progress artifacts."""
 
     def __init__(self, min_interval_seconds: float = 1.0) -> None:
         self.min_interval = min_interval_seconds

@@ -10,11 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from bad_inputs import DELETED, SAME_ARTICLE, article, as_unprivileged, write_bad_inputs
+from crosswire.flows import tasks
+from crosswire.flows.pipeline import crosswire_pipeline
 from typer.testing import CliRunner
 
-from flows import ingest, pipeline
-from flows.cli import app
-from flows.pipeline import crosswire_pipeline
+from crosswire.cli import app
+from crosswire.ingest import read as ingest
 
 pytestmark = pytest.mark.slow
 
@@ -32,14 +33,14 @@ def test_a_folder_of_every_bad_input_loads_the_good_files_and_names_each_bad_one
 ):
     expected = write_bad_inputs(tmp_path)
     corpus, data_dir = tmp_path / "corpus", tmp_path / "data"
-    discover_files = pipeline.discover_files
+    discover_files = tasks.discover_files
 
     def discover_then_delete(roots, config):
         found = discover_files(roots, config)
         (corpus / DELETED).unlink()
         return found
 
-    monkeypatch.setattr(pipeline, "discover_files", discover_then_delete)
+    monkeypatch.setattr(tasks, "discover_files", discover_then_delete)
     if os.geteuid() == 0:  # chmod 000 does not stop root; files are read in this process (workers=1)
         monkeypatch.setattr(ingest, "_open_source", as_unprivileged(ingest._open_source))
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse
-from flows.run_lock import RunLocked, run_lock
+from crosswire.store import warehouse
+from crosswire.store.run_lock import RunLocked, run_lock
 
 HOLD = """
 import sys, time

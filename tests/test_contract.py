@@ -7,8 +7,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from flows.contract import TABLES
-from flows.warehouse import apply_schema
+from crosswire.contract import TABLES
+from crosswire.store.warehouse import apply_schema
 
 DUCKDB_TYPE_OF = {
     pa.string(): "VARCHAR",

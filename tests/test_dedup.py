@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from flows.dedup import (
+from crosswire.dedup.sentence_dedup import (
     DedupConfig,
     MemoryIndex,
     _colliding_pairs,

@@ -21,7 +21,7 @@ from benchmarks.dedup_quality import (
     score,
     verifiable_pairs,
 )
-from flows.dedup import DedupConfig, compare
+from crosswire.dedup.sentence_dedup import DedupConfig, compare
 
 FIELDS = {"id", "left", "right", "label", "kind", "origin"}
 

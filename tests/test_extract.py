@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from flows import contract, extract
-from flows.extract import ExtractConfig, extract_facts, load_nlp, recognize_entities
-from flows.ids import stable_id
-from flows.normalize import normalize_text
-from flows.segment import segment_text
+from crosswire import contract
+from crosswire.extract import facts as extract
+from crosswire.extract.facts import ExtractConfig, extract_facts, load_nlp, recognize_entities
+from crosswire.ids import stable_id
+from crosswire.text.normalize import normalize_text
+from crosswire.text.segment import segment_text
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TILLERSON_OPENS = "We want to relieve the suffering of the Syrian people"

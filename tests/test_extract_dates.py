@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from flows import contract
-from flows.extract_dates import extract_time_mentions
-from flows.ids import stable_id
-from flows.normalize import normalize_text
-from flows.segment import segment_text
+from crosswire import contract
+from crosswire.extract.dates import extract_time_mentions
+from crosswire.ids import stable_id
+from crosswire.text.normalize import normalize_text
+from crosswire.text.segment import segment_text
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # the example: Wednesday 12 April 2017, the day after Tillerson spoke at the G7

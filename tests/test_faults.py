@@ -39,18 +39,17 @@ RUN_COLUMNS = {"run_id", "ingested_at", "started_at", "finished_at", "first_seen
 # moments inside a stage where a half-done step could leave something behind, and the call
 # the run stops at
 INSIDE_STAGES = {
-    "write-parquet, between two tables": "flows.batch_store.atomic_write_parquet",
+    "write-parquet, between two tables": "crosswire.store.batch_store.atomic_write_parquet",
     "load-warehouse, before COMMIT": "SQL COMMIT",
-    "load-warehouse, committed, nothing moved": "flows.batch_store.publish_batch",
-    "load-warehouse, half the Parquet moved": "flows.batch_store.os.replace",
+    "load-warehouse, committed, nothing moved": "crosswire.store.batch_store.publish_batch",
+    "load-warehouse, half the Parquet moved": "crosswire.store.batch_store.os.replace",
     "search table built, its index not yet": "SQL PRAGMA create_fts_index",
 }
 
 
 def task_names() -> list[str]:
+    from crosswire.flows import pipeline
     from prefect import Task
-
-    from flows import pipeline
 
     return [task.name for task in vars(pipeline).values() if isinstance(task, Task)]
 
@@ -91,7 +90,7 @@ def run_until_stopped(stage: str, sources: Path, data_dir: Path, marker: Path, l
     os.dup2(output, 1)
     os.dup2(output, 2)
     install_stop(stage, marker)
-    from flows.pipeline import crosswire_pipeline
+    from crosswire.flows.pipeline import crosswire_pipeline
 
     crosswire_pipeline(sources=[str(sources)], data_dir=str(data_dir), workers=1)
     sys.exit(f"the run finished without reaching {stage!r}")
@@ -105,9 +104,10 @@ def stop_here(marker: Path) -> None:
 
 def install_stop(stage: str, marker: Path) -> None:
     """Make the flow stop at `stage` (writing `marker`) instead of running it."""
+    from crosswire.flows import pipeline
     from prefect import Task
 
-    from flows import batch_store, pipeline, warehouse
+    from crosswire.store import batch_store, warehouse
 
     if stage not in INSIDE_STAGES:
         task = next(t for t in vars(pipeline).values() if isinstance(t, Task) and t.name == stage)
@@ -130,7 +130,7 @@ def install_stop(stage: str, marker: Path) -> None:
                 return getattr(self._con, name)
 
         warehouse.connect = lambda *args, **kwargs: StoppingConnection(connect(*args, **kwargs))
-    elif where == "flows.batch_store.os.replace":
+    elif where == "crosswire.store.batch_store.os.replace":
         moves = itertools.count()
 
         class StoppingOs:
@@ -206,8 +206,7 @@ class Reference:
 def reference(prefect_harness, tmp_path_factory) -> Reference:
     """A small corpus, and the tables of one uninterrupted run over it."""
     from conftest import SEEDS
-
-    from flows.pipeline import crosswire_pipeline
+    from crosswire.flows.pipeline import crosswire_pipeline
 
     sources = tmp_path_factory.mktemp("faults") / "in"
     shutil.copytree(SEEDS, sources)
@@ -257,7 +256,7 @@ def kill_at(forkserver, stage: str, sources: Path, data_dir: Path) -> None:
 
 
 def search_results(data_dir: Path) -> dict[str, list[tuple]]:
-    from flows.warehouse import search_sentences
+    from crosswire.store.warehouse import search_sentences
 
     db_path = data_dir / "warehouse.duckdb"
     return {
@@ -291,7 +290,7 @@ def committed_runs(data_dir: Path) -> int:
 def test_a_run_killed_at_each_stage_in_turn_then_run_again_leaves_the_tables_of_an_uninterrupted_run(
     forkserver, reference: Reference, tmp_path: Path
 ):
-    from flows.pipeline import crosswire_pipeline
+    from crosswire.flows.pipeline import crosswire_pipeline
 
     data_dir = tmp_path / "data"
     for stage in BEFORE_COMMIT:
@@ -309,7 +308,7 @@ def test_a_run_killed_at_each_stage_in_turn_then_run_again_leaves_the_tables_of_
 def test_a_run_killed_after_its_load_commits_is_finished_not_redone_by_the_next(
     forkserver, stage: str, reference: Reference, tmp_path: Path
 ):
-    from flows.pipeline import crosswire_pipeline
+    from crosswire.flows.pipeline import crosswire_pipeline
 
     data_dir = tmp_path / "data"
     kill_at(forkserver, stage, reference.sources, data_dir)
@@ -325,7 +324,7 @@ def test_a_run_killed_after_its_load_commits_is_finished_not_redone_by_the_next(
 def test_a_full_disk_fails_the_run_with_a_clear_message_and_keeps_earlier_data(
     reference: Reference, tmp_path: Path, monkeypatch
 ):
-    from flows import pipeline
+    from crosswire.flows import pipeline
 
     data_dir, extra = tmp_path / "data", tmp_path / "extra"
     shutil.copytree(reference.data_dir, data_dir)

@@ -17,8 +17,8 @@ import pytest
 from bad_inputs import BIG_FILE_BYTES, DELETED, Expected, as_unprivileged, write_bad_inputs
 from conftest import SEEDS, bbc_file
 
-from flows import ingest
-from flows.ingest import (
+from crosswire.ingest import read as ingest
+from crosswire.ingest.read import (
     IngestConfig,
     RawArticle,
     decode_bytes,
@@ -26,7 +26,7 @@ from flows.ingest import (
     parse_timestamp,
     read_source_file,
 )
-from flows.normalize import normalize_text
+from crosswire.text.normalize import normalize_text
 
 
 def read_all(*roots: Path, config: IngestConfig = IngestConfig()):

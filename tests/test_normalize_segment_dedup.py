@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from conftest import SEEDS
 
-from flows.dedup import assign_clusters
-from flows.ingest import discover_files, read_source_file
-from flows.normalize import normalize_articles, normalize_text, normalized_key
-from flows.segment import segment_documents, segment_text
+from crosswire.dedup.sentence_dedup import assign_clusters
+from crosswire.ingest.read import discover_files, read_source_file
+from crosswire.text.normalize import normalize_articles, normalize_text, normalized_key
+from crosswire.text.segment import segment_documents, segment_text
 
 INGESTED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 

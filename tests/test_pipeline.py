@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import SEEDS
+from crosswire.flows.pipeline import crosswire_pipeline
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.contract import TABLES
-from flows.pipeline import crosswire_pipeline
+from crosswire.cli import app
+from crosswire.contract import TABLES
 
 pytestmark = pytest.mark.slow
 
@@ -151,8 +151,9 @@ def test_cli_query_prints_rows_and_refuses_writes(seeded: Path):
 def test_a_corrupt_batch_is_quarantined_the_run_fails_and_the_warehouse_is_unchanged(
     prefect_harness, tmp_path: Path, monkeypatch
 ):
-    from flows import pipeline
-    from flows.segment import segment_documents
+    from crosswire.flows import pipeline
+
+    from crosswire.text.segment import segment_documents
 
     sources = tmp_path / "in"
     sources.mkdir()

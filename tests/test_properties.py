@@ -22,7 +22,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from flows.dedup import (
+from crosswire.dedup.sentence_dedup import (
     _CONTRACTIONS,
     MemoryIndex,
     assign_clusters,
@@ -30,10 +30,10 @@ from flows.dedup import (
     tokens_of,
     word_tokens,
 )
-from flows.extract import extract_facts, load_nlp
-from flows.ingest import UnreadableInput, decode_bytes, discover_files, read_source_file
-from flows.normalize import _unicode_key, normalize_text, normalized_key
-from flows.segment import segment_documents, segment_text
+from crosswire.extract.facts import extract_facts, load_nlp
+from crosswire.ingest.read import UnreadableInput, decode_bytes, discover_files, read_source_file
+from crosswire.text.normalize import _unicode_key, normalize_text, normalized_key
+from crosswire.text.segment import segment_documents, segment_text
 
 INGESTED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 PIECES = (
@@ -219,7 +219,7 @@ def test_the_word_tokenizers_fast_path_equals_the_rule(text: str):
 
 
 def _tokens_by_rule(text: str) -> list[str]:
-    """`flows.dedup.tokens_of` without its fast path: the rule, word by word."""
+    """`crosswire.dedup.sentence_dedup.tokens_of` without its fast path: the rule, word by word."""
     text = text.casefold()
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)

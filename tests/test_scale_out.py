@@ -7,8 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import SEEDS
-
-from flows.pipeline import crosswire_pipeline
+from crosswire.flows.pipeline import crosswire_pipeline
 
 pytestmark = pytest.mark.slow
 

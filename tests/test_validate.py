@@ -18,9 +18,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from flows import batch_store, contract
-from flows.ids import stable_id
-from flows.validate import (
+from crosswire import contract
+from crosswire.ids import stable_id
+from crosswire.store import batch_store
+from crosswire.validate.suites import (
     CHECK_COLUMNS,
     SUITE_PARAMETERS,
     ValidatorProcess,
@@ -510,7 +511,7 @@ def test_the_validator_process_exits_when_the_run_that_started_it_is_killed(tmp_
     """A run killed with -9 cannot shut its executor down; its validator must not idle on."""
     script = (
         "import time\n"
-        "from flows.validate import ValidatorProcess\n"
+        "from crosswire.validate.suites import ValidatorProcess\n"
         "validator = ValidatorProcess()\n"
         "print(*validator._pool._processes, flush=True)\n"
         "time.sleep(600)\n"

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from crosswire.batch import PreparedBatch, batch_tables
 
-from flows import batch_store, warehouse
-from flows.contract import BATCH_TABLES
-from flows.dedup import assign_clusters, assign_quote_clusters
-from flows.extract import ExtractConfig, extract_facts, load_nlp
-from flows.extract_dates import extract_time_mentions
-from flows.ingest import discover_files, read_source_file
-from flows.normalize import normalize_articles
-from flows.pipeline import PreparedBatch, batch_tables
-from flows.segment import segment_documents
+from crosswire.contract import BATCH_TABLES
+from crosswire.dedup.sentence_dedup import assign_clusters, assign_quote_clusters
+from crosswire.extract.dates import extract_time_mentions
+from crosswire.extract.facts import ExtractConfig, extract_facts, load_nlp
+from crosswire.ingest.read import discover_files, read_source_file
+from crosswire.store import batch_store, warehouse
+from crosswire.text.normalize import normalize_articles
+from crosswire.text.segment import segment_documents
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SOURCES = ["000_9bed5375e8ab3aa3", "003_33851966dae3a68f"]  # each seed file is its own outlet

@@ -24,11 +24,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.contract import TABLES
-from flows.dedup import MemoryIndex
+from crosswire.contract import TABLES
+from crosswire.dedup.sentence_dedup import MemoryIndex
+from crosswire.project import find_project
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SQL_DIR = PROJECT_ROOT / "sql"
 WAREHOUSE_FILE = "warehouse.duckdb"
 
 # Fact tables whose keys a repeated load may legitimately meet again (a path seen in an earlier
@@ -73,7 +72,9 @@ def connect(
             time.sleep(0.25)
 
 
-def apply_schema(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+def apply_schema(con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None) -> None:
+    """Apply the project's `sql/` (its tables, then its views), in file-name order."""
+    sql_dir = sql_dir or find_project().sql_dir
     for path in sorted(sql_dir.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
 
@@ -151,6 +152,22 @@ def dedup_index(
         yield WarehouseDedupIndex(con, kind) if "dedup_variants" in tables else MemoryIndex()
     finally:
         con.close()
+
+
+def totals(db_path: Path) -> dict[str, int]:
+    """The warehouse's row counts a run summary shows."""
+    con = connect(db_path, read_only=True)
+    try:
+        clusters, cross_source = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE n_sources >= 2) FROM sentence_clusters"
+        ).fetchone()
+        (entities,) = con.execute("SELECT count(*) FROM entities").fetchone()
+        (quotes,) = con.execute("SELECT count(*) FROM quotes").fetchone()
+        (sentences,) = con.execute("SELECT count(*) FROM sentences").fetchone()
+    finally:
+        con.close()
+    return {"clusters": clusters, "cross_source_clusters": cross_source, "entities": entities,
+            "quotes": quotes, "sentences": sentences}  # fmt: skip
 
 
 def fts_extension_path() -> str:
@@ -241,7 +258,7 @@ WHERE entities.entity_id = agg.entity_id
 
 
 def load_batch(
-    db_path: Path, batch_dir: Path, run_row: dict, *, wait_seconds: float = 60.0, sql_dir: Path = SQL_DIR
+    db_path: Path, batch_dir: Path, run_row: dict, *, wait_seconds: float = 60.0, sql_dir: Path | None = None
 ) -> None:
     """Load one validated batch and its `runs` row in a single transaction."""
     db_path.parent.mkdir(parents=True, exist_ok=True)

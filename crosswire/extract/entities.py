@@ -69,9 +69,9 @@ from functools import cached_property
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from flows import contract
-from flows.ids import stable_id
-from flows.normalize import normalized_key
+from crosswire import contract
+from crosswire.ids import stable_id
+from crosswire.text.normalize import normalized_key
 
 TITLE_HEADS = frozenset(
     """president vice-president president-elect premier minister secretary secretary-general
@@ -206,6 +206,12 @@ def name_parts(name: str, keep_leading_particle: bool = False) -> tuple[str, ...
     return tuple(parts)
 
 
+def fullest_form(forms: Counter[str]) -> str:
+    """An entity's name among its surface forms: the most words, then the most frequent, then
+    the longest."""
+    return max(forms, key=lambda form: (len(form.split()), forms[form], len(form)))
+
+
 def canonical_key(name: str, label: str) -> str:
     """The key an entity id is derived from: particle-stripped for people, then `normalized_key`."""
     if label_group(label) == NAME_GROUP_PERSON:
@@ -268,9 +274,7 @@ class Entity:
         forms = Counter(self.name_forms)
         if self.known_label is not None:
             forms = Counter({f: n for f, n in forms.items() if len(f.split()) > len(self.name.split())})
-        if not forms:
-            return self.name
-        return max(forms, key=lambda form: (len(form.split()), forms[form], len(form)))
+        return fullest_form(forms) if forms else self.name
 
     @property
     def label(self) -> str:

@@ -4,7 +4,7 @@ Two tiers, both over distinct *variants* (a variant is one `normalized_key`):
 
 1. Exact (after C4's and datatrove's sentence dedup, which hash a normalized sentence): two
    sentences are the same when their `normalized_key` (NFKC, casefold, letters and digits only;
-   `flows.normalize.normalized_key`) is equal, so "G7" = "G-7" and "U.S." = "US".
+   `crosswire.text.normalize.normalized_key`) is equal, so "G7" = "G-7" and "U.S." = "US".
 2. Near-duplicate (MinHash-LSH, Broder 1997; banding as in Leskovec et al., *Mining of Massive
    Datasets* ch. 3): each variant of `min_tokens`+ words becomes a set of normalized word
    tokens, hashed by rensa's MinHash (`num_perm` permutations) and cut into `bands` bands.
@@ -52,10 +52,10 @@ import pyarrow as pa
 from rapidfuzz.distance import Levenshtein
 from rensa import RMinHash
 
-from flows.ids import stable_id
-from flows.normalize import _NOT_WORD as _NOT_KEY
-from flows.normalize import normalized_key
-from flows.segment import ATTRIBUTION_CUES, SENTENCE_OPENERS, segment_text
+from crosswire.ids import stable_id
+from crosswire.text.normalize import _NOT_WORD as _NOT_KEY
+from crosswire.text.normalize import normalized_key
+from crosswire.text.segment import ATTRIBUTION_CUES, SENTENCE_OPENERS, segment_text
 
 
 @dataclass(frozen=True)
@@ -362,7 +362,7 @@ class _UnionFind:
 class Signatures:
     """What dedup needs of each distinct sentence text, computed where the text is segmented.
 
-    The per-document stage (`flows.pipeline.prepare`, one process a batch) signs its sentences,
+    The per-document stage (`crosswire.flows.pipeline.prepare`, one process a batch) signs its sentences,
     so the single-process dedup stage starts from keys and MinHash band hashes.
     """
 

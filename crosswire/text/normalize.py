@@ -20,8 +20,8 @@ from datetime import datetime
 
 import ftfy
 
-from flows.ids import stable_id
-from flows.ingest import RawArticle
+from crosswire.ids import stable_id
+from crosswire.ingest.read import RawArticle
 
 _QUOTES = str.maketrans(
     {

@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.ingest import IngestConfig
+from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.ingest.read import IngestConfig
+from crosswire.project import PROJECT_DIR_VARIABLE
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -23,6 +25,23 @@ app = typer.Typer(help="crosswire: news articles in, a deduplicated, validated D
 console = Console(stderr=True)
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the warehouse, Parquet and Data Docs live.")]
+ProjectDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--project-dir",
+        envvar=PROJECT_DIR_VARIABLE,
+        help="The crosswire project whose sql/ and expectations/ a run uses (default: the current "
+        "directory; folders it lacks come from the installed package).",
+    ),
+]
+Workers = Annotated[int, typer.Option(help="Worker processes for the per-document stages.")]
+DaskAddress = Annotated[
+    str | None, typer.Option(help="Run the per-document stages on this Dask scheduler (tcp://HOST:PORT).")
+]
+Sources = Annotated[
+    list[Path] | None,
+    typer.Option("--source", "-s", help="File or folder of .txt/.jsonl/.html (repeatable)."),
+]
 EXAMPLE_QUERY = "select canonical_text, sources from cross_source_sentences"
 
 
@@ -46,20 +65,17 @@ class RichReporter:
 
 @app.command()
 def run(
-    source: Annotated[
-        list[Path] | None, typer.Option("--source", "-s", help="File or folder of .txt/.jsonl (repeatable).")
-    ] = None,
-    data_dir: DataDir = Path("data"),
+    source: Sources = None,
+    data_dir: DataDir = Path(RunConfig.data_dir),
+    project_dir: ProjectDir = None,
     lock_wait: Annotated[
         float, typer.Option(help="Seconds to wait for another process holding warehouse.duckdb.")
-    ] = 60.0,
-    workers: Annotated[int, typer.Option(help="Worker processes for entity and quote extraction.")] = 2,
-    dask_address: Annotated[
-        str | None, typer.Option(help="Run extraction on this Dask scheduler (tcp://HOST:PORT).")
-    ] = None,
+    ] = RunConfig.lock_wait_seconds,
+    workers: Workers = RunConfig.workers,
+    dask_address: DaskAddress = RunConfig.dask_address,
     max_file_mb: Annotated[
         float, typer.Option(help="Reject files larger than this many MiB (rejected_files says so).")
-    ] = IngestConfig.max_file_bytes / 2**20,
+    ] = DEFAULT_MAX_FILE_MB,
     follow_symlinks: Annotated[
         bool,
         typer.Option(
@@ -69,19 +85,19 @@ def run(
     slice_files: Annotated[
         int,
         typer.Option(help="Changed files loaded per slice, a run of its own: bounds memory."),
-    ] = 10_000,
+    ] = RunConfig.slice_files,
 ) -> None:
     """Run the Prefect flow once: ingest, dedup, extract, validate, load."""
-    from flows import progress
-    from flows.pipeline import ValidationFailed, crosswire_pipeline
-    from flows.prefect_api import prefect_api
-    from flows.run_lock import RunLocked
-    from flows.warehouse import WarehouseLocked
+    from crosswire import progress
+    from crosswire.flows.pipeline import ValidationFailed, crosswire_pipeline
+    from crosswire.flows.prefect_api import prefect_api
+    from crosswire.store.run_lock import RunLocked
+    from crosswire.store.warehouse import WarehouseLocked
 
     # SIGTERM (a process worker cancelling, `kill`) unwinds like Ctrl-C, so the temporary Prefect
     # server and the run's worker processes are stopped rather than left behind
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sources = [str(p) for p in source] if source else ["seeds"]
+    sources = [str(p) for p in source] if source else list(RunConfig.sources)
     bars = Progress(
         TextColumn("{task.description:<12}"),
         BarColumn(),
@@ -97,6 +113,7 @@ def run(
                 summary = crosswire_pipeline(
                     sources=sources,
                     data_dir=str(data_dir),
+                    project_dir=str(project_dir) if project_dir else None,
                     lock_wait_seconds=lock_wait,
                     workers=workers,
                     dask_address=dask_address,
@@ -147,7 +164,7 @@ def query(
     """Run SQL on a read-only connection to the warehouse and print a table."""
     import duckdb
 
-    from flows.warehouse import WAREHOUSE_FILE, connect
+    from crosswire.store.warehouse import WAREHOUSE_FILE, connect
 
     db_path = data_dir / WAREHOUSE_FILE
     if not db_path.exists():
@@ -177,20 +194,17 @@ def serve(
     cron: Annotated[
         str, typer.Option(help="Schedule, as a cron expression (default: hourly).")
     ] = "0 * * * *",
-    source: Annotated[
-        list[Path] | None, typer.Option("--source", "-s", help="File or folder of .txt/.jsonl (repeatable).")
-    ] = None,
-    data_dir: DataDir = Path("data"),
+    source: Sources = None,
+    data_dir: DataDir = Path(RunConfig.data_dir),
+    project_dir: ProjectDir = None,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "crosswire-scheduled",
-    workers: Annotated[int, typer.Option(help="Worker processes for entity and quote extraction.")] = 2,
-    dask_address: Annotated[
-        str | None, typer.Option(help="Run extraction on this Dask scheduler (tcp://HOST:PORT).")
-    ] = None,
+    workers: Workers = RunConfig.workers,
+    dask_address: DaskAddress = RunConfig.dask_address,
 ) -> None:
     """Serve the crosswire flow as a scheduled deployment on the Prefect server in PREFECT_API_URL."""
     from prefect.settings import PREFECT_API_URL
 
-    from flows.pipeline import crosswire_pipeline
+    from crosswire.flows.pipeline import crosswire_pipeline
 
     if not PREFECT_API_URL.value():
         console.print(
@@ -198,7 +212,7 @@ def serve(
             "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api` (see the README)."
         )
         raise typer.Exit(2)
-    sources = [str(p.absolute()) for p in source] if source else [str(Path("seeds").absolute())]
+    sources = [str(Path(p).absolute()) for p in (source or RunConfig.sources)]
     console.print(f"Serving deployment crosswire/{name} on {cron!r} against {PREFECT_API_URL.value()}")
     crosswire_pipeline.serve(
         name=name,
@@ -206,6 +220,7 @@ def serve(
         parameters={
             "sources": sources,
             "data_dir": str(data_dir.absolute()),
+            "project_dir": str((project_dir or Path()).absolute()),
             "workers": workers,
             "dask_address": dask_address,
         },
@@ -220,7 +235,7 @@ def search(
     limit: Annotated[int, typer.Option(help="Sentences to show at most.")] = 20,
 ) -> None:
     """Find sentences by full-text search, with their sources and clusters."""
-    from flows.warehouse import WAREHOUSE_FILE, search_sentences
+    from crosswire.store.warehouse import WAREHOUSE_FILE, search_sentences
 
     db_path = data_dir / WAREHOUSE_FILE
     if not db_path.exists():
@@ -235,6 +250,23 @@ def search(
     Console().print(table)
     if not rows:
         console.print(f"no sentence matches {words!r}")
+
+
+def _version(show: bool) -> None:
+    if show:
+        from crosswire import __version__
+
+        typer.echo(f"crosswire {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """crosswire: news articles in, a deduplicated, validated DuckDB warehouse out."""
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -55,7 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
-from flows import contract
+from crosswire import contract
 
 SPAN_TABLES = ("sentences", "entity_mentions", "quotes", "time_mentions")
 
@@ -118,6 +118,14 @@ class ValidationReport:
     n_failed: int
     failures: tuple[ValidationFailure, ...]
     data_docs_index: str | None  # the built Data Docs index.html, when built
+
+    def verdict(self) -> str:
+        """One line for the run summary."""
+        if self.success and not self.n_expectations:
+            return "nothing new to validate"
+        if self.success:
+            return f"passed ({self.n_expectations} expectations)"
+        return f"failed ({self.n_failed} of {self.n_expectations})"
 
     def summary(self) -> str:
         """A message naming each failed expectation, its table and column, and example rows."""
@@ -390,7 +398,7 @@ def validate_staged(
     batch_dir: Path, suites_dir: Path, *, run_id: str, data_docs_dir: Path | None = None
 ) -> ValidationReport:
     """`validate_batch` over a staged batch: the Parquet files the load would read."""
-    from flows.batch_store import read_batch
+    from crosswire.store.batch_store import read_batch
 
     return validate_batch(read_batch(batch_dir), suites_dir, run_id=run_id, data_docs_dir=data_docs_dir)
 

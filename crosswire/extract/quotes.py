@@ -74,7 +74,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 
-from flows.extract_entities import (
+from crosswire.extract.entities import (
     SPEECH_VERBS,
     TITLE_CONNECTORS,
     TITLE_MODIFIERS,
@@ -84,8 +84,8 @@ from flows.extract_entities import (
     is_title_word,
     word_key,
 )
-from flows.ids import stable_id
-from flows.normalize import normalized_key
+from crosswire.ids import stable_id
+from crosswire.text.normalize import normalized_key
 
 PARTICIPLE_CUES = """saying adding telling writing warning explaining insisting noting asking arguing
     claiming declaring stressing urging""".split()

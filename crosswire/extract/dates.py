@@ -50,8 +50,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from flows.ids import stable_id
-from flows.segment import segment_text
+from crosswire.ids import stable_id
+from crosswire.text.segment import segment_text
 
 MONTHS = "January February March April May June July August September October November December".split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
