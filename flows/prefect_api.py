@@ -15,11 +15,17 @@ from contextlib import contextmanager
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry off this machine
 
+STARTUP_TIMEOUT_SECONDS = 120
+
 
 @contextmanager
 def prefect_api() -> Iterator[str | None]:
     """Yield the API URL in use, starting a temporary loopback server when none is configured."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
 
     configured = PREFECT_API_URL.value()
     if configured:
@@ -28,7 +34,11 @@ def prefect_api() -> Iterator[str | None]:
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()
-    server.start()  # stopped at interpreter exit, after Prefect has drained its log and event queues
+    # Prefect's 20 s default is too short for a cold start on a busy two-core machine
+    server.start(
+        timeout=max(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value(), STARTUP_TIMEOUT_SECONDS)
+    )
+    # stopped at interpreter exit, after Prefect has drained its log and event queues
     os.environ["PREFECT_API_URL"] = server.api_url
     try:
         with temporary_settings({PREFECT_API_URL: server.api_url}):

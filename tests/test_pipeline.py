@@ -151,8 +151,7 @@ def test_cli_query_prints_rows_and_refuses_writes(seeded: Path):
 def test_a_corrupt_batch_is_quarantined_the_run_fails_and_the_warehouse_is_unchanged(
     prefect_harness, tmp_path: Path, monkeypatch
 ):
-    from crosswire.flows import pipeline
-
+    from crosswire import batch
     from crosswire.text.segment import segment_documents
 
     sources = tmp_path / "in"
@@ -168,7 +167,7 @@ def test_a_corrupt_batch_is_quarantined_the_run_fails_and_the_warehouse_is_uncha
         rows[-1]["end_char"] = len(documents[-1]["text"]) + 7
         return rows
 
-    monkeypatch.setattr(pipeline, "segment_documents", offset_past_the_end)
+    monkeypatch.setattr(batch, "segment_documents", offset_past_the_end)
     state = crosswire_pipeline(sources=[str(sources)], data_dir=str(data_dir), return_state=True)
     assert state.is_failed()
     message = str(state.message) + str(state.result(raise_on_failure=False))

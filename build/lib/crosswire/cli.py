@@ -1,0 +1,277 @@
+"""The `crosswire` command: run the pipeline, query the warehouse."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.ingest.read import IngestConfig
+from crosswire.project import PROJECT_DIR_VARIABLE
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+app = typer.Typer(help="crosswire: news articles in, a deduplicated, validated DuckDB warehouse out.")
+console = Console(stderr=True)
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the warehouse, Parquet and Data Docs live.")]
+ProjectDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--project-dir",
+        envvar=PROJECT_DIR_VARIABLE,
+        help="The crosswire project whose sql/ and expectations/ a run uses (default: the current "
+        "directory; folders it lacks come from the installed package).",
+    ),
+]
+Workers = Annotated[int, typer.Option(help="Worker processes for the per-document stages.")]
+DaskAddress = Annotated[
+    str | None, typer.Option(help="Run the per-document stages on this Dask scheduler (tcp://HOST:PORT).")
+]
+Sources = Annotated[
+    list[Path] | None,
+    typer.Option("--source", "-s", help="File or folder of .txt/.jsonl/.html (repeatable)."),
+]
+EXAMPLE_QUERY = "select canonical_text, sources from cross_source_sentences"
+
+
+class RichReporter:
+    """Shows each stage as a progress bar on the terminal."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, int] = {}
+
+    def start(self, stage: str, total: int | None) -> None:
+        self.tasks[stage] = self.progress.add_task(stage, total=total)
+
+    def advance(self, stage: str, amount: int) -> None:
+        self.progress.advance(self.tasks[stage], amount)
+
+    def finish(self, stage: str) -> None:
+        task = self.progress.tasks[self.tasks[stage]]
+        self.progress.update(self.tasks[stage], total=task.completed or 1, completed=task.completed or 1)
+
+
+@app.command()
+def run(
+    source: Sources = None,
+    data_dir: DataDir = Path(RunConfig.data_dir),
+    project_dir: ProjectDir = None,
+    lock_wait: Annotated[
+        float, typer.Option(help="Seconds to wait for another process holding warehouse.duckdb.")
+    ] = RunConfig.lock_wait_seconds,
+    workers: Workers = RunConfig.workers,
+    dask_address: DaskAddress = RunConfig.dask_address,
+    max_file_mb: Annotated[
+        float, typer.Option(help="Reject files larger than this many MiB (rejected_files says so).")
+    ] = DEFAULT_MAX_FILE_MB,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Read through symbolic links that lead out of the source folders."
+        ),
+    ] = IngestConfig.follow_symlinks,
+    slice_files: Annotated[
+        int,
+        typer.Option(help="Changed files loaded per slice, a run of its own: bounds memory."),
+    ] = RunConfig.slice_files,
+) -> None:
+    """Run the Prefect flow once: ingest, dedup, extract, validate, load."""
+    from crosswire import progress
+    from crosswire.flows.pipeline import ValidationFailed, crosswire_pipeline
+    from crosswire.flows.prefect_api import prefect_api
+    from crosswire.store.run_lock import RunLocked
+    from crosswire.store.warehouse import WarehouseLocked
+
+    # SIGTERM (a process worker cancelling, `kill`) unwinds like Ctrl-C, so the temporary Prefect
+    # server and the run's worker processes are stopped rather than left behind
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    sources = [str(p) for p in source] if source else list(RunConfig.sources)
+    bars = Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    progress.install(RichReporter(bars))
+    try:
+        with prefect_api() as api_url:
+            console.print(f"Prefect API: {api_url}")
+            with bars:
+                summary = crosswire_pipeline(
+                    sources=sources,
+                    data_dir=str(data_dir),
+                    project_dir=str(project_dir) if project_dir else None,
+                    lock_wait_seconds=lock_wait,
+                    workers=workers,
+                    dask_address=dask_address,
+                    max_file_mb=max_file_mb,
+                    follow_symlinks=follow_symlinks,
+                    slice_files=slice_files,
+                )
+    except ValidationFailed as error:
+        console.print(f"[bold red]Run failed validation[/]\n{error}")
+        raise typer.Exit(1) from None
+    except (WarehouseLocked, RunLocked) as error:
+        console.print(f"[bold red]Warehouse busy[/]: {error}")
+        raise typer.Exit(2) from None
+    finally:
+        progress.install(None)
+    _print_summary(summary, data_dir)
+
+
+def _print_summary(summary: dict, data_dir: Path) -> None:
+    table = Table(title=f"crosswire run {summary['run_id']}", show_header=False)
+    rows = [
+        ("documents new / skipped / rejected",
+         f"{summary['documents_new']} / {summary['documents_skipped']} / {summary['files_rejected']}"),
+        ("sentences", summary["sentences"]),
+        ("sentence clusters", summary["clusters"]),
+        ("clusters seen in 2+ sources", summary["cross_source_clusters"]),
+        ("entities", summary["entities"]),
+        ("quotes", summary["quotes"]),
+        ("validation", summary["validation"]),
+        ("warehouse", summary["warehouse"]),
+        ("data docs", summary["data_docs"] or "-"),
+    ]  # fmt: skip
+    for label, value in rows:
+        table.add_row(label, str(value))
+    console.print(table)
+    for path, reason in summary["rejected"][:20]:
+        console.print(f"[yellow]rejected[/] {path}: {reason}")
+    data_flag = "" if data_dir == Path("data") else f" --data-dir {data_dir}"
+    console.print(f'Try: .venv/bin/crosswire query "{EXAMPLE_QUERY}"{data_flag}')
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse (read-only).")],
+    data_dir: DataDir = Path("data"),
+    limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 100,
+) -> None:
+    """Run SQL on a read-only connection to the warehouse and print a table."""
+    import duckdb
+
+    from crosswire.store.warehouse import WAREHOUSE_FILE, connect
+
+    db_path = data_dir / WAREHOUSE_FILE
+    if not db_path.exists():
+        console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
+        raise typer.Exit(2)
+    con = connect(db_path, read_only=True, wait_seconds=10)
+    con.execute("SET enable_external_access = false")  # SQL reads the warehouse only: no COPY TO, ATTACH
+    try:
+        result = con.execute(sql)
+        columns = [d[0] for d in result.description] if result.description else []
+        rows = result.fetchmany(limit + 1)
+    except duckdb.Error as error:
+        console.print(f"[red]SQL error[/]: {error}")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    table = Table(*columns, show_lines=False)
+    for row in rows[:limit]:
+        table.add_row(*("NULL" if value is None else str(value) for value in row))
+    Console().print(table)
+    if len(rows) > limit:
+        console.print(f"(first {limit} rows; pass --limit for more)")
+
+
+@app.command()
+def serve(
+    cron: Annotated[
+        str, typer.Option(help="Schedule, as a cron expression (default: hourly).")
+    ] = "0 * * * *",
+    source: Sources = None,
+    data_dir: DataDir = Path(RunConfig.data_dir),
+    project_dir: ProjectDir = None,
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "crosswire-scheduled",
+    workers: Workers = RunConfig.workers,
+    dask_address: DaskAddress = RunConfig.dask_address,
+) -> None:
+    """Serve the crosswire flow as a scheduled deployment on the Prefect server in PREFECT_API_URL."""
+    from prefect.settings import PREFECT_API_URL
+
+    from crosswire.flows.pipeline import crosswire_pipeline
+
+    if not PREFECT_API_URL.value():
+        console.print(
+            "[red]No Prefect server configured.[/] Start one with `prefect server start` and run "
+            "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api` (see the README)."
+        )
+        raise typer.Exit(2)
+    sources = [str(Path(p).absolute()) for p in (source or RunConfig.sources)]
+    console.print(f"Serving deployment crosswire/{name} on {cron!r} against {PREFECT_API_URL.value()}")
+    crosswire_pipeline.serve(
+        name=name,
+        cron=cron,
+        parameters={
+            "sources": sources,
+            "data_dir": str(data_dir.absolute()),
+            "project_dir": str((project_dir or Path()).absolute()),
+            "workers": workers,
+            "dask_address": dask_address,
+        },
+        description="crosswire on a schedule: new articles in the sources are ingested on each run.",
+    )
+
+
+@app.command()
+def search(
+    words: Annotated[str, typer.Argument(help="Words to look for (BM25 full-text search).")],
+    data_dir: DataDir = Path("data"),
+    limit: Annotated[int, typer.Option(help="Sentences to show at most.")] = 20,
+) -> None:
+    """Find sentences by full-text search, with their sources and clusters."""
+    from crosswire.store.warehouse import WAREHOUSE_FILE, search_sentences
+
+    db_path = data_dir / WAREHOUSE_FILE
+    if not db_path.exists():
+        console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
+        raise typer.Exit(2)
+    rows = search_sentences(db_path, words, limit=limit)
+    table = Table("score", "source", "cluster (sources)", "sentence")
+    for row in rows:
+        table.add_row(
+            f"{row['score']:.2f}", row["source"], f"{row['cluster_id']} ({row['n_sources']})", row["text"]
+        )
+    Console().print(table)
+    if not rows:
+        console.print(f"no sentence matches {words!r}")
+
+
+def _version(show: bool) -> None:
+    if show:
+        from crosswire import __version__
+
+        typer.echo(f"crosswire {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """crosswire: news articles in, a deduplicated, validated DuckDB warehouse out."""
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

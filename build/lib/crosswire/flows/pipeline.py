@@ -1,0 +1,281 @@
+"""The crosswire Prefect flow: the table of contents of one run.
+
+discover files -> read and decode -> normalize -> segment -> deduplicate -> extract
+-> write Parquet -> validate (Great Expectations) -> load (DuckDB)
+
+The tasks (`flows/tasks.py`) are thin wrappers over the stage functions of the `crosswire`
+package; the functions hold the logic and are what the tests call. Changed files are loaded in
+slices (`slice_files`), each a run of its own: a `runs` row, a validated batch, one load
+transaction; later slices dedup against earlier ones through the warehouse's index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crosswire.flows import artifacts
+from crosswire.flows.runner import run_batches
+from crosswire.flows.tasks import (
+    cluster_quotes,
+    deduplicate,
+    discover,
+    extract,
+    extract_dates,
+    load,
+    prepare,
+    validate,
+    warehouse_state,
+    write_parquet,
+)
+from prefect import flow, get_run_logger
+from prefect.context import get_run_context
+from prefect.utilities.annotations import quote
+
+from crosswire import progress
+from crosswire.batch import PreparedBatch, batch_tables, merge_prepared, run_row, unchanged_files
+from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.dedup.sentence_dedup import clear_caches
+from crosswire.extract.merge import merge_facts
+from crosswire.ingest.read import IngestConfig, Rejection, SourceFile
+from crosswire.memory import release_freed_memory
+from crosswire.project import Project, find_project
+from crosswire.store import batch_store
+from crosswire.store.run_lock import run_lock
+from crosswire.store.warehouse import WAREHOUSE_FILE, WarehouseState
+from crosswire.summary import RunSummary, combined, summarize
+from crosswire.validate.suites import ValidationReport, ValidatorProcess
+
+__all__ = [
+    "PreparedBatch",
+    "RunConfig",
+    "RunSummary",
+    "ValidationFailed",
+    "crosswire_pipeline",
+    "run_pipeline",
+]
+
+
+class ValidationFailed(RuntimeError):
+    """The batch failed its expectations; it was quarantined and nothing was loaded."""
+
+
+@flow(name="crosswire", description="Ingest articles, dedup sentences, extract, validate, load DuckDB.")
+def crosswire_pipeline(
+    sources: list[str] | None = None,
+    data_dir: str = RunConfig.data_dir,
+    project_dir: str | None = RunConfig.project_dir,
+    lock_wait_seconds: float = RunConfig.lock_wait_seconds,
+    workers: int = RunConfig.workers,
+    dask_address: str | None = RunConfig.dask_address,
+    batch_documents: int = RunConfig.batch_documents,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    follow_symlinks: bool = IngestConfig.follow_symlinks,
+    slice_files: int = RunConfig.slice_files,
+) -> dict:
+    """Run the whole pipeline once over `sources` (files or folders) into `data_dir`."""
+    config = RunConfig.from_parameters(**locals())
+    return run_pipeline(config).as_dict()
+
+
+def run_pipeline(config: RunConfig) -> RunSummary:
+    """The flow's body, one run at a time per data dir; call it inside a flow run."""
+    with (
+        run_lock(Path(config.data_dir).absolute(), wait_seconds=config.lock_wait_seconds),
+        progress.attached(artifacts.ProgressArtifacts()),
+    ):
+        return _run_slices(config, find_project(config.project_dir))
+
+
+@dataclass
+class Slice:
+    """One slice of a run: its files and what the run knows before reading them."""
+
+    number: int
+    files: list[SourceFile]
+    rejected: list[Rejection]  # found while discovering (first slice only)
+    n_unchanged: int  # documents of unchanged files (first slice only)
+    state: WarehouseState
+    run_id: str = ""
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _run_slices(config: RunConfig, project: Project) -> RunSummary:
+    """Discover the sources, then load their changed files in slices of `config.slice_files`."""
+    data_dir = Path(config.data_dir).absolute()
+    get_run_logger().info("project %s (%s)", project.root, project.describe())
+    timings: dict[str, float] = {}
+    state = _timed(timings, "state", warehouse_state, data_dir, config.lock_wait_seconds)
+    files, rejected = _timed(timings, "discover", discover, config.sources, config.ingest)
+    changed, n_unchanged = unchanged_files(files, state.file_manifest)
+    size = config.slice_files
+    parts = [changed[i : i + size] for i in range(0, len(changed), size)] or [[]]
+    summaries = []
+    for number, part in enumerate(parts):
+        if number:  # what the slices before loaded: documents, entities, file manifest
+            clear_caches()
+            release_freed_memory()
+            _forget_task_results()
+            state = warehouse_state(data_dir, config.lock_wait_seconds)
+        run = Slice(number, part, rejected if not number else [], n_unchanged if not number else 0, state)
+        run.timings = timings if not number else {}
+        run.run_id = _run_id(number)
+        summaries.append(_run_slice(run, config, project, data_dir))
+    return combined(summaries)
+
+
+def _run_slice(run: Slice, config: RunConfig, project: Project, data_dir: Path) -> RunSummary:
+    jobs = [
+        {
+            "files": run.files[i : i + config.batch_files],
+            "known_doc_ids": run.state.doc_ids,
+            "run_id": run.run_id,
+            "ingested_at": run.started_at,
+            "config": config.ingest,
+            "dedup_config": config.dedup,
+        }
+        for i in range(0, len(run.files), config.batch_files)
+    ]
+    batch = _timed(run.timings, "read+normalize+segment", _prepare_all, jobs, config)
+    batch.n_skipped += run.n_unchanged
+    known = run.state.rejections
+    rejected = [r for r in run.rejected + batch.rejected if (r.path, r.reason) not in known]
+    if not (batch.documents or batch.document_files or rejected):
+        return _record_unchanged_run(run, batch.n_skipped, config, project, data_dir)
+    with ValidatorProcess() as validator:  # imports GX on the other core while the stages run
+        return _load_batch(run, batch, rejected, config, project, data_dir, validator)
+
+
+def _load_batch(
+    run: Slice,
+    batch: PreparedBatch,
+    rejected: list[Rejection],
+    config: RunConfig,
+    project: Project,
+    data_dir: Path,
+    validator: ValidatorProcess,
+) -> RunSummary:
+    """Dedup, extract, write, validate and load a batch with new documents."""
+    timed = functools.partial(_timed, run.timings)
+    wait = config.lock_wait_seconds
+    docs, sentences = quote(batch.documents), quote(batch.sentences)
+
+    dedup = timed("deduplicate", deduplicate, sentences, docs, config.dedup, data_dir, run.run_id, wait,
+                  quote(batch.signatures))  # fmt: skip
+    facts = timed("extract", _extract_all, batch, run.state.entities, config)
+    time_mentions = timed("extract dates", extract_dates, docs, sentences)
+    quote_dedup = timed("cluster quotes", cluster_quotes, quote(facts["quotes"]), docs, config.dedup,
+                        data_dir, run.run_id, wait)  # fmt: skip
+    get_run_logger().info(
+        "read %d files (%d rejected): %d new documents (%d already loaded), %d sentences, %d quotes",
+        len(run.files), len(rejected), len(batch.documents), batch.n_skipped, len(batch.sentences),
+        len(facts["quotes"]),
+    )  # fmt: skip
+
+    tables = batch_tables(batch, dedup, quote_dedup, facts, time_mentions, rejected, run.run_id)
+    batch_dir = timed("write", write_parquet, data_dir, run.run_id, quote(tables))
+    report = timed("validate", validate, batch_dir, project.expectations_dir, run.run_id, data_dir, validator)
+    artifacts.publish_validation(report.summary(), report.success, report.data_docs_index)
+    if not report.success:
+        target = batch_store.quarantine_batch(data_dir, run.run_id, asdict(report))
+        raise ValidationFailed(
+            f"validation failed; nothing was loaded and the batch is in {target}\n{report.summary()}"
+        )
+    row = _run_row(run, batch, len(rejected), report)
+    timed("load", load, data_dir, batch_dir, row, project.sql_dir, wait)
+    get_run_logger().info("stage seconds: %s", run.timings)
+    return _summarize(data_dir, row, report, rejected, run.timings)
+
+
+def _prepare_all(jobs: list[dict], config: RunConfig) -> PreparedBatch:
+    """The per-document stages over batches of files, in parallel; one merged batch."""
+    return merge_prepared(run_batches(prepare, jobs, config, "read files") if jobs else [])
+
+
+def _extract_all(
+    batch: PreparedBatch, known_entities: list[dict], config: RunConfig
+) -> dict[str, list[dict]]:
+    """`extract` over batches of documents (worker processes, or a Dask cluster), merged."""
+    by_doc: dict[str, list[dict]] = {}
+    for sentence in batch.sentences:
+        by_doc.setdefault(sentence["doc_id"], []).append(sentence)
+    size = config.batch_documents
+    jobs = [
+        {
+            "documents": part,
+            "sentences": [s for d in part for s in by_doc.get(d["doc_id"], [])],
+            "known_entities": known_entities,
+            "config": config.extract,
+        }
+        for part in (batch.documents[i : i + size] for i in range(0, len(batch.documents), size))
+    ]
+    return merge_facts(run_batches(extract, jobs, config, "extract"), batch.documents)
+
+
+def _record_unchanged_run(
+    run: Slice, n_skipped: int, config: RunConfig, project: Project, data_dir: Path
+) -> RunSummary:
+    """Nothing new in the sources: no batch to validate or load; the run itself is recorded."""
+    report = ValidationReport(success=True, n_expectations=0, n_failed=0, failures=(), data_docs_index=None)
+    row = _run_row(run, PreparedBatch.empty(n_skipped), 0, report)
+    batch_dir = batch_store.staging_dir(data_dir, run.run_id)
+    load(data_dir, batch_dir, row, project.sql_dir, config.lock_wait_seconds)
+    get_run_logger().info("nothing new in the sources (%d documents already loaded)", n_skipped)
+    return _summarize(data_dir, row, report, [], run.timings)
+
+
+def _run_row(run: Slice, batch: PreparedBatch, n_rejected: int, report: ValidationReport) -> dict:
+    return run_row(
+        run.run_id,
+        run.started_at,
+        batch,
+        n_rejected,
+        validation_success=report.success,
+        n_expectations=report.n_expectations,
+        n_expectations_failed=report.n_failed,
+    )
+
+
+def _summarize(
+    data_dir: Path, row: dict, report: ValidationReport, rejected: list[Rejection], timings: dict
+) -> RunSummary:
+    summary = summarize(
+        data_dir / WAREHOUSE_FILE,
+        row,
+        validation=report.verdict(),
+        data_docs=report.data_docs_index,
+        rejected=[(r.path, r.reason) for r in rejected],
+        timings=timings,
+    )
+    artifacts.publish_run(summary.as_dict(), data_dir, row["run_id"])
+    return summary
+
+
+def _timed(timings: dict[str, float], name: str, fn, *args):
+    """Call fn(*args), recording its wall seconds under `name`."""
+    began = time.perf_counter()
+    result = fn(*args)
+    timings[name] = round(time.perf_counter() - began, 3)
+    return result
+
+
+def _forget_task_results() -> None:
+    """Prefect keeps every task's result of a flow run (for dependency tracking, `run_results`)
+    until the flow run ends; a slice's results are not needed by the next."""
+    with contextlib.suppress(Exception):  # outside a flow run there is no run context
+        get_run_context().run_results.clear()
+
+
+def _run_id(slice_number: int = 0) -> str:
+    """The flow run's id (a uuid outside a flow run), with `.N` for the N-th slice after the first."""
+    try:
+        run_id = str(get_run_context().flow_run.id)
+    except Exception:  # outside a flow run (plain function call in a script)
+        run_id = str(uuid.uuid4())
+    return f"{run_id}.{slice_number}" if slice_number else run_id

@@ -1,0 +1,108 @@
+"""The Prefect tasks of a crosswire run: thin wrappers over the stage functions.
+
+Each task adds what Prefect gives (a name in the UI, retries on I/O, logs) and nothing more;
+the work is the plain function it calls, which the tests call directly. Tasks opt out of
+Prefect's input hashing (`NO_CACHE`): their inputs are whole batches, and re-runs are made cheap
+by the warehouse's file manifest and document ids instead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from crosswire.batch import PreparedBatch, prepare_files
+from crosswire.dedup.sentence_dedup import (
+    DedupConfig,
+    DedupResult,
+    Signatures,
+    assign_clusters,
+    assign_quote_clusters,
+)
+from crosswire.extract.dates import extract_time_mentions
+from crosswire.extract.facts import ExtractConfig, extract_facts, shared_nlp
+from crosswire.ingest.read import IngestConfig, Rejection, SourceFile, discover_files
+from crosswire.store import batch_store, warehouse
+from crosswire.store.warehouse import WAREHOUSE_FILE, WarehouseState
+from crosswire.validate.suites import ValidationReport, ValidatorProcess
+
+
+@task(name="read-warehouse-state", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def warehouse_state(data_dir: Path, lock_wait_seconds: float) -> WarehouseState:
+    state = warehouse.read_state(data_dir / WAREHOUSE_FILE, wait_seconds=lock_wait_seconds)
+    batch_store.settle_staging(data_dir, state.committed_run_ids)
+    return state
+
+
+@task(name="discover-files", cache_policy=NO_CACHE)
+def discover(sources: tuple[str, ...], config: IngestConfig) -> tuple[list[SourceFile], list[Rejection]]:
+    return discover_files([Path(s) for s in sources], config)
+
+
+@task(name="read-normalize-segment", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def prepare(
+    files: list[SourceFile],
+    known_doc_ids: set[str],
+    run_id: str,
+    ingested_at: datetime,
+    config: IngestConfig,
+    dedup_config: DedupConfig | None = None,
+) -> PreparedBatch:
+    return prepare_files(files, known_doc_ids, run_id, ingested_at, config, dedup_config)
+
+
+@task(name="deduplicate", cache_policy=NO_CACHE)
+def deduplicate(
+    sentences: list[dict],
+    documents: list[dict],
+    config: DedupConfig,
+    data_dir: Path,
+    run_id: str,
+    wait: float,
+    signatures: Signatures | None = None,
+) -> DedupResult:
+    with warehouse.dedup_index(data_dir / WAREHOUSE_FILE, "sentence", wait_seconds=wait) as index:
+        return assign_clusters(sentences, documents, config, index, run_id=run_id, signatures=signatures)
+
+
+@task(name="extract", cache_policy=NO_CACHE)
+def extract(documents: list[dict], sentences: list[dict], known_entities: list[dict], config: ExtractConfig):
+    return extract_facts(documents, sentences, shared_nlp(config), config, known_entities=known_entities)
+
+
+@task(name="extract-dates", cache_policy=NO_CACHE)
+def extract_dates(documents: list[dict], sentences: list[dict]) -> list[dict]:
+    return extract_time_mentions(documents, sentences)
+
+
+@task(name="cluster-quotes", cache_policy=NO_CACHE)
+def cluster_quotes(
+    quotes: list[dict], documents: list[dict], config: DedupConfig, data_dir: Path, run_id: str, wait: float
+) -> DedupResult:
+    with warehouse.dedup_index(data_dir / WAREHOUSE_FILE, "quote", wait_seconds=wait) as index:
+        return assign_quote_clusters(quotes, documents, config, index, run_id=run_id)
+
+
+@task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def write_parquet(data_dir: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
+    return batch_store.write_batch(data_dir, run_id, tables)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate(
+    batch_dir: Path, suites_dir: Path, run_id: str, data_dir: Path, validator: ValidatorProcess
+) -> ValidationReport:
+    docs = data_dir / "data_docs"
+    return validator.validate(batch_dir, suites_dir, run_id=run_id, data_docs_dir=docs)
+
+
+@task(name="load-warehouse", retries=1, retry_delay_seconds=[5], cache_policy=NO_CACHE)
+def load(data_dir: Path, batch_dir: Path, run_row: dict, sql_dir: Path, lock_wait_seconds: float) -> None:
+    warehouse.load_batch(
+        data_dir / WAREHOUSE_FILE, batch_dir, run_row, sql_dir=sql_dir, wait_seconds=lock_wait_seconds
+    )
+    batch_store.publish_batch(data_dir, run_row["run_id"])
