@@ -181,9 +181,8 @@ def read_peer_texts(folder: Path) -> list[str]:
 
 def _prepare_files(files: list) -> object:
     """One worker's share of the per-document stages: the flow's `prepare` task body."""
-    from crosswire.flows.tasks import prepare
-
     from crosswire.dedup.sentence_dedup import DedupConfig
+    from crosswire.flows.tasks import prepare
     from crosswire.ingest.read import IngestConfig
 
     return prepare.fn(files, set(), "bench", datetime.now(UTC), IngestConfig(), DedupConfig())
@@ -274,9 +273,10 @@ def measure_pipeline(corpus: Path, work: Path) -> dict:
     (`crosswire.flows.prefect_api`) and shared with the extraction worker processes; its start-up and a
     trivial flow run are timed first and reported apart.
     """
+    from prefect import flow
+
     from crosswire.flows.pipeline import crosswire_pipeline
     from crosswire.flows.prefect_api import prefect_api
-    from prefect import flow
 
     @flow(name="bench-trivial")
     def trivial() -> int:

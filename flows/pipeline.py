@@ -19,6 +19,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from prefect import flow, get_run_logger
+from prefect.context import get_run_context
+from prefect.utilities.annotations import quote
+
+from crosswire import progress
+from crosswire.batch import PreparedBatch, batch_tables, merge_prepared, run_row, unchanged_files
+from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.dedup.sentence_dedup import clear_caches
+from crosswire.extract.merge import merge_facts
 from crosswire.flows import artifacts
 from crosswire.flows.runner import run_batches
 from crosswire.flows.tasks import (
@@ -33,15 +42,6 @@ from crosswire.flows.tasks import (
     warehouse_state,
     write_parquet,
 )
-from prefect import flow, get_run_logger
-from prefect.context import get_run_context
-from prefect.utilities.annotations import quote
-
-from crosswire import progress
-from crosswire.batch import PreparedBatch, batch_tables, merge_prepared, run_row, unchanged_files
-from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
-from crosswire.dedup.sentence_dedup import clear_caches
-from crosswire.extract.merge import merge_facts
 from crosswire.ingest.read import IngestConfig, Rejection, SourceFile
 from crosswire.memory import release_freed_memory
 from crosswire.project import Project, find_project

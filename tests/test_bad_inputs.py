@@ -9,12 +9,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from bad_inputs import DELETED, SAME_ARTICLE, article, as_unprivileged, write_bad_inputs
-from crosswire.flows import tasks
-from crosswire.flows.pipeline import crosswire_pipeline
 from typer.testing import CliRunner
 
+from bad_inputs import DELETED, SAME_ARTICLE, article, as_unprivileged, write_bad_inputs
 from crosswire.cli import app
+from crosswire.flows import tasks
+from crosswire.flows.pipeline import crosswire_pipeline
 from crosswire.ingest import read as ingest
 
 pytestmark = pytest.mark.slow

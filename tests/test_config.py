@@ -68,4 +68,4 @@ def test_flat_parameters_build_the_nested_config():
     assert config.sources == ("a",) and config.workers == 3
     assert config.ingest == IngestConfig(max_file_bytes=int(1.5 * 2**20), follow_symlinks=True)
     assert RunConfig.from_parameters().ingest == IngestConfig()
-    assert DEFAULT_MAX_FILE_MB == IngestConfig.max_file_bytes / 2**20
+    assert IngestConfig.max_file_bytes / 2**20 == DEFAULT_MAX_FILE_MB

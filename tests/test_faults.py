@@ -48,8 +48,9 @@ INSIDE_STAGES = {
 
 
 def task_names() -> list[str]:
-    from crosswire.flows import pipeline
     from prefect import Task
+
+    from crosswire.flows import pipeline
 
     return [task.name for task in vars(pipeline).values() if isinstance(task, Task)]
 
@@ -104,9 +105,9 @@ def stop_here(marker: Path) -> None:
 
 def install_stop(stage: str, marker: Path) -> None:
     """Make the flow stop at `stage` (writing `marker`) instead of running it."""
-    from crosswire.flows import pipeline
     from prefect import Task
 
+    from crosswire.flows import pipeline
     from crosswire.store import batch_store, warehouse
 
     if stage not in INSIDE_STAGES:

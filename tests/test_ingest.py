@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from bad_inputs import BIG_FILE_BYTES, DELETED, Expected, as_unprivileged, write_bad_inputs
 from conftest import SEEDS, bbc_file
-
 from crosswire.ingest import read as ingest
 from crosswire.ingest.read import (
     IngestConfig,

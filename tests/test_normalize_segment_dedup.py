@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import SEEDS
 
+from conftest import SEEDS
 from crosswire.dedup.sentence_dedup import assign_clusters
 from crosswire.ingest.read import discover_files, read_source_file
 from crosswire.text.normalize import normalize_articles, normalize_text, normalized_key

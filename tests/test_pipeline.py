@@ -8,12 +8,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SEEDS
-from crosswire.flows.pipeline import crosswire_pipeline
 from typer.testing import CliRunner
 
+from conftest import SEEDS
 from crosswire.cli import app
 from crosswire.contract import TABLES
+from crosswire.flows.pipeline import crosswire_pipeline
 
 pytestmark = pytest.mark.slow
 

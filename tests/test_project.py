@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT, SEEDS
 from typer.testing import CliRunner
 
+from conftest import PROJECT_ROOT, SEEDS
 from crosswire.cli import app
 from crosswire.project import PROJECT_DIR_VARIABLE, ProjectNotFound, find_project, packaged_default
 

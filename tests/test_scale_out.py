@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from conftest import SEEDS
 from crosswire.flows.pipeline import crosswire_pipeline
 

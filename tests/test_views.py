@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from crosswire.batch import PreparedBatch, batch_tables
 
+from crosswire.batch import PreparedBatch, batch_tables
 from crosswire.contract import BATCH_TABLES
 from crosswire.dedup.sentence_dedup import assign_clusters, assign_quote_clusters
 from crosswire.extract.dates import extract_time_mentions
