@@ -62,6 +62,8 @@ _TITLES = frozenset(
     candidates nominee sens reps u.s us the a an his her their its mayor attorney judge justice
     chief press spokesman spokeswoman spokesperson campaign manager director ambassador adviser
     advisor aide state first lady""".split()
+) | frozenset(  # pronouns and determiners name no one
+    "he she they it i we you who whom which that this these those his him her their its our my one".split()
 )
 _CAPITALISED_RUN = re.compile(r"(?:[A-Z][\w.'’-]*(?:\s+|$))+")
 
@@ -283,13 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--part", choices=("development", "measured", "all"), default="development")
+    parser.add_argument("--limit", type=int, help="score only the first N articles of the part")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--show-errors", type=int, default=0, help="print this many speaker errors")
     args = parser.parse_args(argv)
     if not (args.corpus / "text").is_dir():
         print(f"PolNeAR train not found at {args.corpus} (pass --corpus)", file=sys.stderr)
         return 2
-    articles = [a for a in load_corpus(args.corpus) if args.part in ("all", a.part)]
+    articles = [a for a in load_corpus(args.corpus) if args.part in ("all", a.part)][: args.limit]
     predicted, seconds = extract(articles)
     result = {
         "part": args.part,

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
+from crosswire.extract.attribution import ParsedText, parse_windows
 from crosswire.extract.entities import (
     EntityIndex,
     Mention,
@@ -35,11 +37,13 @@ from crosswire.extract.entities import (
     link_mentions,
     record_mention,
 )
-from crosswire.extract.quotes import QuoteContext, extract_quotes
+from crosswire.extract.quotes import QuoteContext, extract_quotes, quote_spans
 from crosswire.text.segment import segment_text
 
 # components of the en_core_web_sm family that NER does not read (its ner has its own tok2vec)
-NER_UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+UNUSED_COMPONENTS = ("attribute_ruler", "lemmatizer", "senter")
+NER_COMPONENTS = ["ner"]  # the model's ner has its own tok2vec
+PARSE_COMPONENTS = ["tok2vec", "tagger", "parser"]
 # texts longer than this go to spaCy in paragraph-aligned pieces (memory grows with text length)
 MAX_CHUNK_CHARS = 100_000
 
@@ -52,9 +56,9 @@ class ExtractConfig:
 
 
 def load_nlp(config: ExtractConfig = ExtractConfig()) -> Language:
-    """The spaCy pipeline with only what NER needs."""
+    """The spaCy pipeline with what NER and the attribution parse need."""
     try:
-        return spacy.load(config.model, exclude=list(NER_UNUSED_COMPONENTS))
+        return spacy.load(config.model, exclude=list(UNUSED_COMPONENTS))
     except OSError as error:
         raise RuntimeError(
             f"spaCy model {config.model!r} could not be loaded ({error}). It is a pip package "
@@ -97,7 +101,13 @@ def extract_facts(
             record_mention(mention.entity, mention, doc_id, doc["source"])
             touched.setdefault(mention.entity.entity_id, mention.entity)
         mention_rows.extend(_mention_rows(doc_id, doc_mentions, spans[doc_id]))
-        quote_rows.extend(extract_quotes(doc_id, QuoteContext(doc["text"], spans[doc_id], doc_mentions)))
+    contexts = {
+        doc["doc_id"]: QuoteContext(doc["text"], spans[doc["doc_id"]], mentions[doc["doc_id"]])
+        for doc in documents
+    }
+    parse_quote_sentences(nlp, contexts, config.batch_size)
+    for doc in documents:
+        quote_rows.extend(extract_quotes(doc["doc_id"], contexts[doc["doc_id"]]))
     return {
         "entity_mentions": mention_rows,
         "entities": [entity_row(entity) for entity in touched.values()],
@@ -111,11 +121,32 @@ def recognize_entities(nlp: Language, texts: list[str], batch_size: int) -> list
         (piece, (text_idx, offset)) for text_idx, text in enumerate(texts) for offset, piece in _pieces(text)
     )
     found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
-    for doc, (text_idx, offset) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
+    with nlp.select_pipes(enable=NER_COMPONENTS):
+        parsed = list(nlp.pipe(pieces, as_tuples=True, batch_size=batch_size))
+    for doc, (text_idx, offset) in parsed:
         found[text_idx].extend(
             (offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents
         )
     return found
+
+
+def parse_quote_sentences(nlp: Language, contexts: dict[str, QuoteContext], batch_size: int) -> None:
+    """Parse the sentences that hold or border a quote (one `nlp.pipe` over the batch) and give
+    each document's context its parses."""
+    windows = []
+    for doc_id, ctx in contexts.items():
+        quotes = [(span.start_char, span.end_char) for span in quote_spans(ctx.text, ctx.paragraphs)]
+        sentences = list(
+            zip(ctx.sentence_starts, ctx.sentence_ends, range(len(ctx.sentence_starts)), strict=True)
+        )
+        for start, end in parse_windows(ctx.text, sentences, quotes):
+            windows.append((ctx.text[start:end], (doc_id, start)))
+    parses: dict[str, list[tuple[int, Doc]]] = {doc_id: [] for doc_id in contexts}
+    with nlp.select_pipes(enable=PARSE_COMPONENTS):
+        for doc, (doc_id, start) in nlp.pipe(windows, as_tuples=True, batch_size=batch_size):
+            parses[doc_id].append((start, doc))
+    for doc_id, ctx in contexts.items():
+        ctx.parsed = ParsedText(parses[doc_id])
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:

@@ -74,6 +74,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 
+from crosswire.extract.attribution import PRONOUNS, ParsedAttribution, ParsedSpeaker, ParsedText
 from crosswire.extract.entities import (
     SPEECH_VERBS,
     TITLE_CONNECTORS,
@@ -293,6 +294,7 @@ class QuoteContext:
         self.person_starts = [m.start_char for m in self.persons]
         self.gender = {m.entity: m.gender for m in self.persons if m.gender}
         self.quoted: list[tuple[int, int]] = []
+        self.parsed: ParsedText | None = None  # the parse of the sentences around the quotes
 
     def sentence_start(self, position: int) -> int:
         index = bisect_right(self.sentence_starts, position) - 1
@@ -323,6 +325,9 @@ def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
             continue
         if own is None:
             own = _continuation(ctx, spans, index, kept, attributions)
+        if not own.speaker:
+            parsed = _attribution_parsed(ctx, span)
+            own = parsed if parsed and parsed.speaker else own
         attributions[index] = own
         kept.append(index)
     _share_chain_speakers(text, spans, kept, attributions)
@@ -348,6 +353,62 @@ def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
             }
         )
     return rows
+
+
+def _attribution_parsed(ctx: QuoteContext, span: QuoteSpan) -> Attribution | None:
+    """The speaker the dependency parse gives (`crosswire.extract.attribution`), resolved against
+    the document's mentions: a person, an organisation, a pronoun or a title; else the phrase as
+    written (`a spokesman for the airline`). Places and nationalities are never speakers."""
+    if ctx.parsed is None:
+        return None
+    parsed = ctx.parsed.attribute(span.start_char, span.end_char, span.open_mark)
+    if parsed is None:
+        return None
+    return _resolve_parsed_speaker(ctx, parsed, parsed.speakers[0])
+
+
+def _resolve_parsed_speaker(
+    ctx: QuoteContext, parsed: ParsedAttribution, speaker: ParsedSpeaker
+) -> Attribution:
+    text, cue = ctx.text, parsed.cue
+    head = text[speaker.head_start : speaker.head_end]
+    for start, end in filter(None, (speaker.name_span, (speaker.head_start, speaker.head_end))):
+        mention = _mention_over(ctx, start, end)
+        if mention is None:
+            continue
+        if mention.label == "PERSON" and mention.entity is not None:
+            return _named(mention, cue, speaker.start_char)
+        if _is_organisation(mention):
+            return _organisation_mention(mention, cue, speaker.start_char)
+        return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)  # a place, a nationality
+    if head.lower() in PRONOUNS and head.lower() in ("he", "she"):
+        return _resolve_pronoun(ctx, speaker.head_start, head, cue)
+    if head.lower() in PRONOUNS or not head[:1].isalpha():
+        return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
+    phrase = text[speaker.start_char : speaker.end_char]
+    if head[:1].isupper() and not is_title_word(head):
+        honorific = re.match(_HONORIFIC_NAME, phrase)
+        if honorific:
+            return _resolve_honorific(ctx, honorific, cue)
+        return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
+    if is_title_head(head) or head.casefold() in EPITHET_HEADS:
+        titled = _resolve_title(ctx, [head], speaker.start_char, cue, speaker.start_char)
+        if titled.speaker:
+            return titled
+    if len(phrase.split()) < 2 or phrase.split()[0].casefold() not in _DESCRIPTION_DETERMINERS:
+        return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
+    return Attribution(phrase, None, "description", cue, speaker.start_char)
+
+
+_DESCRIPTION_DETERMINERS = frozenset("a an the one another two three several some".split())
+
+
+def _mention_over(ctx: QuoteContext, start: int, end: int) -> Mention | None:
+    index = bisect_right(ctx.mention_starts, start) - 1
+    for mention in ctx.mentions[max(0, index - 2) : index + 3]:
+        if mention.start_char < end and start < mention.end_char:
+            return mention
+    return None
 
 
 def _is_speech(text: str, span: QuoteSpan, attributed: bool) -> bool:
