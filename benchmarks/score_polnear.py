@@ -150,20 +150,15 @@ def load_article(text_path: Path, ann_path: Path | None) -> Article:
         if not content:
             continue
         fragments = content[1]
-        start, end = fragments[0][0], fragments[-1][1]
-        article.contents.append((to_normalized[start], to_normalized[end]))
-        quoted = _quoted_part(raw, start, end)
-        if quoted is None:
-            continue
+        article.contents.append((to_normalized[fragments[0][0]], to_normalized[fragments[-1][1]]))
         source = spans.get(event.get("Source", ""), (None, None, None))[2]
-        article.quotes.append(
-            GoldQuote(
-                to_normalized[quoted[0]],
-                to_normalized[quoted[1]],
-                source,
-                head_surname(source) if source else None,
-            )
-        )
+        for start, end in fragments:  # a Content interrupted by its attribution: one quote a part
+            quoted = _quoted_part(raw, start, end)
+            if quoted is not None:
+                surname = head_surname(source) if source else None
+                article.quotes.append(
+                    GoldQuote(to_normalized[quoted[0]], to_normalized[quoted[1]], source, surname)
+                )
     return article
 
 
@@ -216,7 +211,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def _says(quote: dict, surname: str) -> bool:
-    pattern = re.compile(rf"\b{re.escape(surname)}\b", re.IGNORECASE)
+    pattern = re.compile(rf"\b{re.escape(normalize_text(surname))}\b", re.IGNORECASE)
     return any(quote.get(f) and pattern.search(quote[f]) for f in ("speaker", "speaker_text"))
 
 

@@ -323,11 +323,14 @@ def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
         # a cue whose speaker stays unknown does not make a short or embedded phrase speech
         if not _is_speech(text, span, bool(own and own.speaker) or chained):
             continue
+        # the parse's answer wins when it is a name; otherwise it fills what the rules left empty
+        parsed = _attribution_parsed(ctx, span)
+        if parsed and parsed.speaker and parsed.method == "named":
+            own = parsed
         if own is None:
             own = _continuation(ctx, spans, index, kept, attributions)
-        if not own.speaker:
-            parsed = _attribution_parsed(ctx, span)
-            own = parsed if parsed and parsed.speaker else own
+        if not own.speaker and parsed and parsed.speaker:
+            own = parsed
         attributions[index] = own
         kept.append(index)
     _share_chain_speakers(text, spans, kept, attributions)
@@ -364,7 +367,10 @@ def _attribution_parsed(ctx: QuoteContext, span: QuoteSpan) -> Attribution | Non
     parsed = ctx.parsed.attribute(span.start_char, span.end_char, span.open_mark)
     if parsed is None:
         return None
-    return _resolve_parsed_speaker(ctx, parsed, parsed.speakers[0])
+    attribution = _resolve_parsed_speaker(ctx, parsed, parsed.speakers[0])
+    if parsed.cue_start > span.close_mark:  # `"…," X said …`: the clause ends with its sentence
+        attribution = replace(attribution, clause_end=ctx.sentence_end_after(parsed.cue_start))
+    return attribution
 
 
 def _resolve_parsed_speaker(
