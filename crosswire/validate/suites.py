@@ -40,16 +40,18 @@ SUMMARY, so only a few bad values per expectation are collected.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-from unittest import mock
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -269,10 +271,7 @@ def validate_batch(
                 result_format=RESULT_FORMAT,
             )
         )
-        # GX fingerprints each batch (a hash over every value, a pickle when a column holds
-        # lists): about 4 s of a large batch, for an id nothing here reads. Frames larger than
-        # HASH_THRESHOLD bytes are not fingerprinted, so the threshold is zero for this run.
-        with mock.patch.object(pandas_execution_engine, "HASH_THRESHOLD", 0):
+        with _batches_not_fingerprinted(pandas_execution_engine):
             result = checkpoint.run(
                 expectation_parameters=parameters,
                 run_id=RunIdentifier(run_name=run_id, run_time=validation_time),
@@ -292,6 +291,20 @@ def validate_batch(
         failures=tuple(failures),
         data_docs_index=str(index) if index is not None and index.exists() else None,
     )
+
+
+@contextlib.contextmanager
+def _batches_not_fingerprinted(pandas_execution_engine: ModuleType) -> Iterator[None]:
+    """GX fingerprints each batch (a hash over every value, a pickle when a column holds lists):
+    about 4 s of a large batch, for an id nothing here reads. It skips frames larger than the
+    module's HASH_THRESHOLD bytes and has no option for it, so the threshold is zero while the
+    checkpoint runs, and restored after."""
+    saved = pandas_execution_engine.HASH_THRESHOLD
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        pandas_execution_engine.HASH_THRESHOLD = saved
 
 
 def _suite(gx: Any, payload: dict, path: Path, table: str) -> Any:
