@@ -1,14 +1,21 @@
-"""One data contract: the Arrow schemas in flows/contract.py, the DuckDB DDL in sql/ and the
-Parquet a run writes all name the same columns with compatible types."""
+"""One data contract: the tables' DDL in sql/ and the baseline suites in expectations/ are
+generated from crosswire/contract.py and checked in as generated, and the DuckDB DDL and the
+Parquet a run writes name the contract's columns with compatible types."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 
 from crosswire.contract import TABLES
+from crosswire.contract_render import GENERATE_COMMAND, main, stale_files
 from crosswire.store.warehouse import apply_schema
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 DUCKDB_TYPE_OF = {
     pa.string(): "VARCHAR",
@@ -19,6 +26,29 @@ DUCKDB_TYPE_OF = {
     pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE",
     pa.list_(pa.string()): "VARCHAR[]",
 }
+
+
+def test_the_checked_in_ddl_and_baseline_suites_are_what_the_contract_generates():
+    stale = stale_files(PROJECT)
+    assert not stale, (
+        f"crosswire/contract.py changed but these files were not regenerated: {', '.join(stale)}. "
+        f"Run `{GENERATE_COMMAND}` in {PROJECT} and commit the result."
+    )
+
+
+def test_the_generate_command_rewrites_a_stale_file_and_removes_one_the_contract_dropped(tmp_path, capsys):
+    for folder in ("sql", "expectations"):
+        shutil.copytree(PROJECT / folder, tmp_path / folder)
+    (tmp_path / "sql" / "010_documents.sql").write_text("CREATE TABLE documents (doc_id VARCHAR);\n")
+    dropped = tmp_path / "sql" / "095_dropped.sql"
+    dropped.write_text((PROJECT / "sql" / "090_rejected_files.sql").read_text())
+
+    assert main([str(tmp_path)]) == 1
+    assert "sql/010_documents.sql" in capsys.readouterr().out
+    assert main(["--write", str(tmp_path)]) == 0
+    assert stale_files(tmp_path) == []
+    assert not dropped.exists()
+    assert (tmp_path / "sql" / "110_cross_source_sentences.sql").exists()  # views are not generated
 
 
 @pytest.fixture(scope="module")
