@@ -1,4 +1,5 @@
--- One row per distinct article text (doc_id is derived from the normalized text).
+-- One row per distinct article text; the same text under two paths is one document.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS documents (
     doc_id        VARCHAR PRIMARY KEY,
     source        VARCHAR NOT NULL,

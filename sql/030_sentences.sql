@@ -1,4 +1,5 @@
--- Every sentence occurrence; text = documents.text[start_char:end_char] (0-based, end exclusive).
+-- Every sentence occurrence with its place in its document.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS sentences (
     doc_id          VARCHAR NOT NULL,
     sentence_idx    INTEGER NOT NULL,

@@ -1,14 +1,15 @@
--- Groups of sentences judged the same. Counts and first-seen columns span every loaded run:
--- the load recomputes them from `sentences` for each cluster a batch touches.
+-- Groups of sentences judged the same. Counts and first-seen columns span every loaded run: the
+-- load recomputes them from `sentences` for each cluster a batch touches.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS sentence_clusters (
-    cluster_id          VARCHAR PRIMARY KEY,
-    canonical_text      VARCHAR NOT NULL,
-    normalized_key      VARCHAR NOT NULL,
-    n_occurrences       BIGINT NOT NULL,
-    n_documents         BIGINT NOT NULL,
-    n_sources           BIGINT NOT NULL,
-    sources             VARCHAR[] NOT NULL,
-    first_seen_doc_id   VARCHAR NOT NULL,
-    first_seen_source   VARCHAR NOT NULL,
-    first_seen_at       TIMESTAMPTZ NOT NULL
+    cluster_id         VARCHAR PRIMARY KEY,
+    canonical_text     VARCHAR NOT NULL,
+    normalized_key     VARCHAR NOT NULL,
+    n_occurrences      BIGINT NOT NULL,
+    n_documents        BIGINT NOT NULL,
+    n_sources          BIGINT NOT NULL,
+    sources            VARCHAR[] NOT NULL,
+    first_seen_doc_id  VARCHAR NOT NULL,
+    first_seen_source  VARCHAR NOT NULL,
+    first_seen_at      TIMESTAMPTZ NOT NULL
 );

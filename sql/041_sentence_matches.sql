@@ -1,4 +1,5 @@
 -- Why two sentence variants share a cluster: the verified near-duplicate link and its scores.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS sentence_matches (
     match_id            VARCHAR PRIMARY KEY,
     cluster_id          VARCHAR NOT NULL,

@@ -1,5 +1,5 @@
--- Dedup index, part 1: every distinct normalized key and its (permanent) cluster, per tier
--- ('sentence' clusters are sentence_clusters; 'quote' clusters are quotes.quote_cluster_id).
+-- Dedup index: every distinct normalized key seen, and its cluster (sentence or quote tier).
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS dedup_variants (
     kind            VARCHAR NOT NULL,
     normalized_key  VARCHAR NOT NULL,

@@ -1,5 +1,6 @@
--- Dedup index, part 2: MinHash-LSH band hashes (32 per variant); a new variant's candidates
--- are the indexed variants sharing one of them. Variants are named by their 64-bit id here.
+-- Dedup index: the MinHash-LSH band hashes of every hashed variant (32 each); a new variant's
+-- candidates are the indexed variants sharing one of them.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS dedup_bands (
     kind        VARCHAR NOT NULL,
     band_hash   BIGINT NOT NULL,

@@ -1,4 +1,5 @@
--- Every named-entity mention with offsets, linked to its canonical entity.
+-- Every named-entity mention, linked to its canonical entity.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS entity_mentions (
     doc_id        VARCHAR NOT NULL,
     sentence_idx  INTEGER NOT NULL,

@@ -1,4 +1,5 @@
--- Direct quotes: one row per contiguous quoted span (offsets exclude the quote marks).
+-- Direct quotes: one row per contiguous quoted span, with its resolved speaker.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS quotes (
     quote_id           VARCHAR PRIMARY KEY,
     doc_id             VARCHAR NOT NULL,

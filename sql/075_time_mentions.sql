@@ -1,5 +1,5 @@
--- Time expressions with offsets, normalized to an ISO value (2017-04-11, 2017-W15, 2017-04, 2017)
--- and a granularity; relative ones resolved against documents.published_at when it is known.
+-- Time expressions (dates, weekdays, 'this week', years), normalized to ISO values.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS time_mentions (
     mention_id    VARCHAR PRIMARY KEY,
     doc_id        VARCHAR NOT NULL,

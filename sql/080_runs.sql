@@ -1,4 +1,5 @@
--- One row per run that reached the load stage, written in the load's transaction.
+-- One row per pipeline run that reached the load stage, written in the load's transaction.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS runs (
     run_id                 VARCHAR PRIMARY KEY,
     started_at             TIMESTAMPTZ NOT NULL,

@@ -1,4 +1,5 @@
--- Inputs that could not become documents, and why; kept once per path and reason.
+-- Inputs that could not become documents, and why. Kept once per path and reason.
+-- Generated from crosswire/contract.py by `python -m crosswire.contract --write`: edit the contract, not this file.
 CREATE TABLE IF NOT EXISTS rejected_files (
     run_id  VARCHAR NOT NULL,
     path    VARCHAR NOT NULL,

@@ -23,9 +23,11 @@ from crosswire.ids import stable_id
 from crosswire.store import batch_store
 from crosswire.validate.suites import (
     CHECK_COLUMNS,
+    CHECKS_SUFFIX,
     SUITE_PARAMETERS,
     ValidatorProcess,
     check_columns_for,
+    read_suite,
     validate_batch,
     with_check_columns,
 )
@@ -159,9 +161,8 @@ def _append_copy(batch: dict[str, pa.Table], table: str, row: int) -> dict[str, 
 
 
 def _suite_expectation_count(suites_dir: Path) -> int:
-    return sum(
-        len(json.loads((suites_dir / f"{t}.json").read_text())["expectations"]) for t in contract.BATCH_TABLES
-    )
+    """Expectations in the folder's suite files: generated baselines and hand-written checks."""
+    return sum(len(json.loads(path.read_text())["expectations"]) for path in suites_dir.glob("*.json"))
 
 
 @dataclass(frozen=True)
@@ -370,23 +371,28 @@ def test_editing_a_suite_changes_what_is_checked(tmp_path: Path):
         if expectation["type"] == "expect_column_value_lengths_to_be_between":
             expectation["kwargs"]["min_value"] = 30  # "Rain fell in Paris on Monday." is 29
     sentences_file.write_text(json.dumps(sentences, indent=2))
-    quotes_file = suites / "quotes.json"
-    quotes = json.loads(quotes_file.read_text())
-    quotes["expectations"].append(
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "speakr"}}
+    # a table without hand-written checks gets a checks file of its own
+    (suites / f"rejected_files{CHECKS_SUFFIX}").write_text(
+        json.dumps(
+            {
+                "name": "rejected_files",
+                "expectations": [
+                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "reasn"}}
+                ],
+            }
+        )
     )
-    quotes_file.write_text(json.dumps(quotes, indent=2))
 
     report = validate_batch(DAMAGES["unknown entity label"].corrupt(sound_batch()), suites, run_id="edited")
 
     assert report.n_expectations == _suite_expectation_count(SUITES)  # one removed, one added
     assert [(f.table, f.expectation, f.column) for f in report.failures] == [
         ("sentences", "expect_column_value_lengths_to_be_between", "text"),
-        ("quotes", "expect_column_values_to_not_be_null", "speakr"),
+        ("rejected_files", "expect_column_values_to_not_be_null", "reasn"),
     ]
     assert "'Rain fell in Paris on Monday.'" in report.failures[0].details
     assert report.failures[1].details.startswith("could not be evaluated: ")
-    assert '"speakr"' in report.failures[1].details
+    assert '"reasn"' in report.failures[1].details
 
 
 def test_a_broken_suite_file_names_the_file(tmp_path: Path):
@@ -398,7 +404,11 @@ def test_a_broken_suite_file_names_the_file(tmp_path: Path):
     (suites / "quotes.json").write_text(
         '{"name": "quotes", "expectations": [{"type": "expect_it_to_be_fine"}]}'
     )
-    with pytest.raises(ValueError, match=r"quotes\.json is not a Great Expectations 1\.x suite"):
+    with pytest.raises(ValueError, match=r"/quotes\.json is not a Great Expectations 1\.x suite"):
+        validate_batch(sound_batch(), suites, run_id="broken")
+    shutil.copy(SUITES / "quotes.json", suites / "quotes.json")
+    (suites / f"quotes{CHECKS_SUFFIX}").write_text('{"expectations": [{"type": "expect_it_to_be_fine"}]}')
+    with pytest.raises(ValueError, match=r"quotes\.checks\.json is not a Great Expectations 1\.x suite"):
         validate_batch(sound_batch(), suites, run_id="broken")
     (suites / "quotes.json").unlink()
     with pytest.raises(FileNotFoundError, match=r"quotes\.json is missing"):
@@ -432,10 +442,13 @@ def test_check_columns_use_python_string_offsets():
 
 
 def test_there_is_one_suite_per_batch_table_and_every_parameter_is_known():
-    assert sorted(p.stem for p in SUITES.glob("*.json")) == sorted(contract.BATCH_TABLES)
+    checks = [p.name.removesuffix(CHECKS_SUFFIX) for p in SUITES.glob(f"*{CHECKS_SUFFIX}")]
+    baselines = [p.stem for p in SUITES.glob("*.json") if not p.name.endswith(CHECKS_SUFFIX)]
+    assert sorted(baselines) == sorted(contract.BATCH_TABLES)
+    assert set(checks) <= set(contract.BATCH_TABLES)
     used: set[str] = set()
     for name in contract.BATCH_TABLES:
-        for expectation in json.loads((SUITES / f"{name}.json").read_text())["expectations"]:
+        for expectation in read_suite(SUITES, name)["expectations"]:
             for value in expectation["kwargs"].values():
                 if isinstance(value, dict) and "$PARAMETER" in value:
                     words = set(re.findall(r"[A-Za-z_]\w*", value["$PARAMETER"]))
@@ -447,7 +460,7 @@ def test_there_is_one_suite_per_batch_table_and_every_parameter_is_known():
 @pytest.mark.parametrize("name", contract.BATCH_TABLES)
 def test_suite_agrees_with_the_contract(name: str):
     table = contract.TABLES[name]
-    suite = json.loads((SUITES / f"{name}.json").read_text())
+    suite = read_suite(SUITES, name)
     assert suite["name"] == name
     by_type: dict[str, list[dict]] = {}
     for expectation in suite["expectations"]:

@@ -1,8 +1,12 @@
 """Validate stage: check a batch against the Great Expectations suites in `expectations/`.
 
-One suite per batch table, `expectations/<table>.json`, in GX 1.x's own suite format (what
-`ExpectationSuite.to_json_dict()` writes). The files are read on every run, so editing one
-changes the next run's checks; the file name, not the suite's `name`, says which table it checks.
+One suite per batch table, from two files in GX 1.x's own suite format (what
+`ExpectationSuite.to_json_dict()` writes): `expectations/<table>.json`, the baseline generated
+from `crosswire/contract.py` (columns, key, not-null, formats, allowed values, ranges), and
+`expectations/<table>.checks.json`, when there is one, the hand-written rest. `read_suite` merges
+them into one suite, the baseline's expectations first. The files are read on every run, so
+editing one changes the next run's checks; the file name, not the suite's `name`, says which
+table it checks.
 
 `validate_batch` builds an ephemeral GX context with a pandas data source, one asset, batch
 definition and `ValidationDefinition` per table, and one `Checkpoint` that runs them all and,
@@ -40,16 +44,18 @@ SUMMARY, so only a few bad values per expectation are collected.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-from unittest import mock
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -206,15 +212,31 @@ def _span_checks(table: pa.Table, documents: pa.Table, doc_index: pa.ChunkedArra
     return {"span_within_document": within, "span_matches_document": pa.array(matches, pa.bool_())}
 
 
+CHECKS_SUFFIX = ".checks.json"  # `<table>.checks.json`: the hand-written checks beside the baseline
+
+
+def suite_files(suites_dir: Path, table: str) -> list[Path]:
+    """The files of `table`'s suite: the generated baseline, then the hand-written checks if any."""
+    checks = Path(suites_dir) / f"{table}{CHECKS_SUFFIX}"
+    return [Path(suites_dir) / f"{table}.json", *([checks] if checks.exists() else [])]
+
+
 def read_suite(suites_dir: Path, table: str) -> dict:
-    """The suite file for `table` as a dict, with a message naming the file when it cannot be read."""
-    path = Path(suites_dir) / f"{table}.json"
+    """`table`'s suite as one dict: the baseline file's, with the checks file's expectations added.
+
+    The message names the file when one cannot be read."""
+    baseline, *checks = (_read_suite_file(path, table) for path in suite_files(suites_dir, table))
+    expectations = [e for suite in (baseline, *checks) for e in suite.get("expectations", [])]
+    return baseline | {"expectations": expectations}
+
+
+def _read_suite_file(path: Path, table: str) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(
             f"no expectation suite for table {table!r}: {path} is missing; restore it from git "
-            "or pass the folder holding the suites"
+            "(or `python -m crosswire.contract --write`) or pass the folder holding the suites"
         ) from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON ({error}); fix the file or restore it from git") from None
@@ -253,7 +275,7 @@ def validate_batch(
         for name, table in checked.items():
             feather.write_feather(table, Path(staging) / f"{name}.arrow", compression="uncompressed")
             batch = source.add_feather_asset(name).add_batch_definition_path(name, path=f"{name}.arrow")
-            suite = context.suites.add(_suite(gx, suites[name], Path(suites_dir) / f"{name}.json", name))
+            suite = context.suites.add(_suite(gx, suites[name], suite_files(suites_dir, name), name))
             definitions.append(
                 context.validation_definitions.add(
                     gx.ValidationDefinition(name=name, data=batch, suite=suite)
@@ -269,10 +291,7 @@ def validate_batch(
                 result_format=RESULT_FORMAT,
             )
         )
-        # GX fingerprints each batch (a hash over every value, a pickle when a column holds
-        # lists): about 4 s of a large batch, for an id nothing here reads. Frames larger than
-        # HASH_THRESHOLD bytes are not fingerprinted, so the threshold is zero for this run.
-        with mock.patch.object(pandas_execution_engine, "HASH_THRESHOLD", 0):
+        with _batches_not_fingerprinted(pandas_execution_engine):
             result = checkpoint.run(
                 expectation_parameters=parameters,
                 run_id=RunIdentifier(run_name=run_id, run_time=validation_time),
@@ -294,11 +313,35 @@ def validate_batch(
     )
 
 
-def _suite(gx: Any, payload: dict, path: Path, table: str) -> Any:
+@contextlib.contextmanager
+def _batches_not_fingerprinted(pandas_execution_engine: ModuleType) -> Iterator[None]:
+    """GX fingerprints each batch (a hash over every value, a pickle when a column holds lists):
+    about 4 s of a large batch, for an id nothing here reads. It skips frames larger than the
+    module's HASH_THRESHOLD bytes and has no option for it, so the threshold is zero while the
+    checkpoint runs, and restored after."""
+    saved = pandas_execution_engine.HASH_THRESHOLD
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        pandas_execution_engine.HASH_THRESHOLD = saved
+
+
+def _suite(gx: Any, payload: dict, files: list[Path], table: str) -> Any:
     try:
         return gx.ExpectationSuite(**(payload | {"name": table}))
-    except Exception as error:  # GX raises several types; all mean the file is wrong
-        raise ValueError(f"{path} is not a Great Expectations 1.x suite: {error}") from error
+    except Exception as error:  # GX raises several types; all mean a file is wrong
+        at_fault = next((path for path in files if not _is_suite(gx, path, table)), files[0])
+        raise ValueError(f"{at_fault} is not a Great Expectations 1.x suite: {error}") from error
+
+
+def _is_suite(gx: Any, path: Path, table: str) -> bool:
+    """Whether GX reads the one file `path` as a suite (to name the file of a suite that fails)."""
+    try:
+        gx.ExpectationSuite(**(_read_suite_file(path, table) | {"name": table}))
+    except Exception:  # any error: as in _suite
+        return False
+    return True
 
 
 def _data_docs_action(gx: Any, context: Any, data_docs_dir: Path) -> Any:
