@@ -53,9 +53,16 @@ from rapidfuzz.distance import Levenshtein
 from rensa import RMinHash
 
 from crosswire.ids import stable_id
+from crosswire.text.lexicon import (
+    ATTRIBUTION_CUES,
+    CONTRAST_WORDS,
+    NEGATIONS,
+    NOT_NAME_OPENERS,
+    SHINGLE_STOPWORDS,
+)
 from crosswire.text.normalize import _NOT_WORD as _NOT_KEY
 from crosswire.text.normalize import normalized_key
-from crosswire.text.segment import ATTRIBUTION_CUES, SENTENCE_OPENERS, segment_text
+from crosswire.text.segment import segment_text
 
 
 @dataclass(frozen=True)
@@ -136,21 +143,6 @@ class MemoryIndex:
         return found
 
 
-_NEGATIONS = frozenset("not no never nor cannot without none nobody nothing neither".split())
-# words whose swap reverses a fact although they are neither names nor numbers
-_CONTRASTS = frozenset(
-    """north south east west northern southern eastern western northeast northwest southeast southwest
-    up down rise fall rose fell higher lower increase decrease before after""".split()
-)
-_OPENERS = SENTENCE_OPENERS | frozenset(
-    "however meanwhile according also so yet still then now last next mr mrs ms dr".split()
-)
-# left out of the MinHash shingles (not of verification): shared function words made random
-# sentences LSH candidates (242,727 candidate pairs on the BBC corpus; 25,934 without them)
-_STOPWORDS = frozenset(
-    """the a an and or but of to in on at for with by from as is are was were be been has have had it
-    its this that he she they we i said will would""".split()
-)
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 # punctuation that `_NOT_KEY` always removes at a word's ends (no hyphen: it splits or joins words)
 _EDGE_PUNCTUATION = "".join(sorted(set(string.punctuation) - {"-"})) + "\u201c\u201d\u2018\u2019\u2026«»"
@@ -212,7 +204,7 @@ def _proper_words(text: str) -> set[str]:
         if not bare[:1].isupper():
             continue
         tokens = tokens_of(bare)
-        if tokens and not (position == 0 and tokens[0] in _OPENERS):
+        if tokens and not (position == 0 and tokens[0] in NOT_NAME_OPENERS):
             names.add(tokens[0])
     return names
 
@@ -266,7 +258,7 @@ def _tokens(text: str) -> list[str]:
 def _content_words(text: str) -> frozenset[str]:
     """The MinHash shingles of a text: its words less stopwords (all its words if none is left)."""
     words = frozenset(_tokens(text))
-    return words - _STOPWORDS or words
+    return words - SHINGLE_STOPWORDS or words
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -277,7 +269,7 @@ def _profile(text: str) -> _Profile:
         words=frozenset(tokens),
         names=frozenset(_proper_words(text)),
         digits=tuple(_DIGITS.findall(text)),
-        negations=sum(token in _NEGATIONS for token in tokens),
+        negations=sum(token in NEGATIONS for token in tokens),
     )
 
 
@@ -288,7 +280,7 @@ def compare(left: str, right: str, config: DedupConfig) -> Verdict | None:
         return None
     only_left, only_right = _pair_off_typos(a.words - b.words, b.words - a.words, config.max_typos)
     differing = only_left | only_right
-    if differing & (_NEGATIONS | _CONTRASTS) or a.negations != b.negations:
+    if differing & (NEGATIONS | CONTRAST_WORDS) or a.negations != b.negations:
         return None
     if only_left and only_right and differing & (a.names | b.names):
         return None
