@@ -38,7 +38,6 @@ than `min_tokens` words only match exactly.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import re
@@ -63,6 +62,7 @@ from crosswire.text.lexicon import (
 from crosswire.text.normalize import _NOT_WORD as _NOT_KEY
 from crosswire.text.normalize import normalized_key
 from crosswire.text.segment import segment_text
+from crosswire.worker import worker_caches
 
 
 @dataclass(frozen=True)
@@ -250,9 +250,9 @@ class _Profile:
     negations: int
 
 
-@functools.lru_cache(maxsize=100_000)
 def _tokens(text: str) -> list[str]:
-    return tokens_of(text)
+    """`tokens_of`, once per text in a process (`WorkerCaches.tokens`)."""
+    return worker_caches().tokens.recall(text, tokens_of)
 
 
 def _content_words(text: str) -> frozenset[str]:
@@ -261,8 +261,7 @@ def _content_words(text: str) -> frozenset[str]:
     return words - SHINGLE_STOPWORDS or words
 
 
-@functools.lru_cache(maxsize=100_000)
-def _profile(text: str) -> _Profile:
+def _new_profile(text: str) -> _Profile:
     tokens = _tokens(text)
     return _Profile(
         tokens=tokens,
@@ -275,7 +274,8 @@ def _profile(text: str) -> _Profile:
 
 def compare(left: str, right: str, config: DedupConfig) -> Verdict | None:
     """Verify a candidate pair on exact word sets; None when the two must not merge."""
-    a, b = _profile(left), _profile(right)
+    profiles = worker_caches().profiles  # a text met in many candidate pairs is profiled once
+    a, b = profiles.recall(left, _new_profile), profiles.recall(right, _new_profile)
     if not _could_match(a, b, config):
         return None
     only_left, only_right = _pair_off_typos(a.words - b.words, b.words - a.words, config.max_typos)
@@ -378,25 +378,17 @@ class Signatures:
                           self.n_tokens[rows], self.bands[rows], self.sketch[rows])  # fmt: skip
 
 
-# a process signs each text once however many of its batches repeat it (wire copy does):
-# text -> (normalized key, word count, band hashes and sketch as one byte record), per config
-_SIGNED: dict[DedupConfig, dict[str, tuple[str, int, bytes]]] = defaultdict(dict)
-_SIGNED_LIMIT = 100_000  # ~110 MB
-
-
-def clear_caches() -> None:
-    """Forget every per-process cache of this stage (benchmarks time each repeat from cold)."""
-    _SIGNED.clear()
-    _tokens.cache_clear()
-    _profile.cache_clear()
-
-
 def sign_texts(texts: list[str], config: DedupConfig) -> Signatures:
     """Signatures of distinct texts: normalized key, word count, band hashes and MinHash sketch
-    (texts under `min_tokens` words only match exactly: their bands and sketch are zeros)."""
+    (texts under `min_tokens` words only match exactly: their bands and sketch are zeros).
+
+    A process signs each text once however many of its batches repeat it (wire copy does): its
+    `WorkerCaches.signed` keeps text -> (normalized key, word count, band hashes and sketch as one
+    byte record).
+    """
     if not texts:
         return Signatures.empty(config)
-    signed = _SIGNED[config]
+    signed = worker_caches().signed(config)
     missing = [text for text in texts if text not in signed]
     if missing:
         n_tokens = [len(_tokens(text)) for text in missing]
@@ -405,7 +397,7 @@ def sign_texts(texts: list[str], config: DedupConfig) -> Signatures:
         records = np.zeros((len(missing), 8 * config.bands + 4 * config.num_perm), np.uint8)
         records[rows, : 8 * config.bands] = bands_of(digests, config).view(np.uint8)
         records[rows, 8 * config.bands :] = digests.astype(np.uint32).view(np.uint8)
-        if len(signed) + len(missing) > _SIGNED_LIMIT:
+        if len(signed) + len(missing) > signed.limit:
             signed.clear()
         for text, n, record in zip(missing, n_tokens, records, strict=True):
             signed[text] = (normalized_key(text), n, record.tobytes())

@@ -17,11 +17,11 @@ Spans exclude surrounding whitespace, so `text[start_char:end_char]` is the sent
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 from crosswire.text.lexicon import ABBREVIATIONS, ATTRIBUTION_CUES, SENTENCE_OPENERS
+from crosswire.worker import worker_caches
 
 _PARAGRAPH = re.compile(r"(?:[^\n]|\n(?!\n))+")
 _CANDIDATE = re.compile(r"(?:[.!?]+|\u2026)[\"')\]]*(?=\s)|\n")
@@ -39,19 +39,19 @@ class SentenceSpan:
 
 def segment_text(text: str) -> list[SentenceSpan]:
     """Split normalized text into sentence spans, in reading order."""
+    memo = worker_caches().paragraph_spans  # wire copy repeats paragraphs verbatim
     spans: list[SentenceSpan] = []
     for paragraph_idx, block in enumerate(_PARAGRAPH.finditer(text)):
         offset = block.start()
         spans.extend(
             SentenceSpan(paragraph_idx, offset + start, offset + end)
-            for start, end in _paragraph_spans(block.group())
+            for start, end in memo.recall(block.group(), _paragraph_spans)
         )
     return spans
 
 
-@functools.lru_cache(maxsize=65_536)
 def _paragraph_spans(paragraph: str) -> tuple[tuple[int, int], ...]:
-    """Sentence spans within one paragraph; cached, as wire copy repeats paragraphs verbatim."""
+    """Sentence spans within one paragraph."""
     spans = []
     start = 0
     for boundary in [*_boundaries(paragraph, 0, len(paragraph)), len(paragraph)]:
