@@ -1,9 +1,9 @@
 """The caches a process keeps across the batches it works on: who owns them, when they are emptied.
 
 Owner: the process. Each process (the flow's, or a worker the task runner starts) has one
-`WorkerCaches`, which `worker_caches()` returns; a stage function fetches it at its entry and
-hands it to its helpers. Every entry is a pure function of its key, so a cache changes how long
-a stage takes, never what it returns:
+`WorkerCaches`, which `worker_caches()` returns; the stage code that uses a table fetches it
+from there, by name. Every entry is a pure function of its key, so a cache changes how long a
+stage takes, never what it returns:
 - `paragraph_spans`: the sentence spans of a paragraph (`crosswire.text.segment`), as wire copy
   repeats paragraphs verbatim;
 - `tokens`, `profiles`: a sentence's words and what dedup's verification needs of it, and
