@@ -196,9 +196,10 @@ def measure_dedup_path(corpus: Path, repeat: int, profile: str | None = None, wo
     then dedup runs once over the merged batch.
     """
     from crosswire.batch import merge_prepared
-    from crosswire.dedup.sentence_dedup import DedupConfig, MemoryIndex, assign_clusters, clear_caches
+    from crosswire.dedup.sentence_dedup import DedupConfig, MemoryIndex, assign_clusters
     from crosswire.text.normalize import normalize_articles
-    from crosswire.text.segment import _paragraph_spans, segment_documents
+    from crosswire.text.segment import segment_documents
+    from crosswire.worker import worker_caches
 
     def prepared_in_parallel(files: list) -> object:
         import multiprocessing
@@ -210,8 +211,7 @@ def measure_dedup_path(corpus: Path, repeat: int, profile: str | None = None, wo
             return merge_prepared(list(pool.map(_prepare_files, jobs)))
 
     def once() -> tuple[dict[str, float], dict[str, int]]:
-        clear_caches()  # every repeat from cold: no text tokenized or signed by an earlier one
-        _paragraph_spans.cache_clear()
+        worker_caches().clear()  # every repeat from cold: no text segmented or signed by an earlier one
         seconds: dict[str, float] = {}
         began = time.perf_counter()
         files, rejected = discover_files([corpus])

@@ -26,7 +26,6 @@ from prefect.utilities.annotations import quote
 from crosswire import progress
 from crosswire.batch import PreparedBatch, batch_tables, merge_prepared, run_row, unchanged_files
 from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
-from crosswire.dedup.sentence_dedup import clear_caches
 from crosswire.extract.merge import merge_facts
 from crosswire.flows import artifacts
 from crosswire.flows.runner import run_batches
@@ -50,6 +49,7 @@ from crosswire.store.run_lock import run_lock
 from crosswire.store.warehouse import WAREHOUSE_FILE, WarehouseState
 from crosswire.summary import RunSummary, combined, summarize
 from crosswire.validate.suites import ValidationReport, ValidatorProcess
+from crosswire.worker import worker_caches
 
 __all__ = [
     "PreparedBatch",
@@ -119,7 +119,7 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
     summaries = []
     for number, part in enumerate(parts):
         if number:  # what the slices before loaded: documents, entities, file manifest
-            clear_caches()
+            worker_caches().clear()
             release_freed_memory()
             _forget_task_results()
             state = warehouse_state(data_dir, config.lock_wait_seconds)

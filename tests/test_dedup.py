@@ -13,11 +13,11 @@ from crosswire.dedup.sentence_dedup import (
     _colliding_pairs,
     assign_clusters,
     assign_quote_clusters,
-    clear_caches,
     compare,
     merge_signatures,
     sign_sentences,
 )
+from crosswire.worker import worker_caches
 
 INGESTED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -159,7 +159,7 @@ def test_signatures_made_in_batches_give_the_clusters_the_dedup_stage_makes_itse
     expected = assign_clusters(alone, documents, DedupConfig())
 
     config = DedupConfig()
-    clear_caches()
+    worker_caches().clear()
     halves = [sentences[: len(sentences) // 2], sentences[len(sentences) // 2 :]]
     signatures = merge_signatures([sign_sentences(half, config) for half in halves])
     assert sorted(signatures.texts) == sorted(set(texts))  # one row a distinct text

@@ -38,7 +38,6 @@ than `min_tokens` words only match exactly.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import re
@@ -53,9 +52,17 @@ from rapidfuzz.distance import Levenshtein
 from rensa import RMinHash
 
 from crosswire.ids import stable_id
+from crosswire.text.lexicon import (
+    ATTRIBUTION_CUES,
+    CONTRAST_WORDS,
+    NEGATIONS,
+    NOT_NAME_OPENERS,
+    SHINGLE_STOPWORDS,
+)
 from crosswire.text.normalize import _NOT_WORD as _NOT_KEY
 from crosswire.text.normalize import normalized_key
-from crosswire.text.segment import ATTRIBUTION_CUES, SENTENCE_OPENERS, segment_text
+from crosswire.text.segment import segment_text
+from crosswire.worker import worker_caches
 
 
 @dataclass(frozen=True)
@@ -136,21 +143,6 @@ class MemoryIndex:
         return found
 
 
-_NEGATIONS = frozenset("not no never nor cannot without none nobody nothing neither".split())
-# words whose swap reverses a fact although they are neither names nor numbers
-_CONTRASTS = frozenset(
-    """north south east west northern southern eastern western northeast northwest southeast southwest
-    up down rise fall rose fell higher lower increase decrease before after""".split()
-)
-_OPENERS = SENTENCE_OPENERS | frozenset(
-    "however meanwhile according also so yet still then now last next mr mrs ms dr".split()
-)
-# left out of the MinHash shingles (not of verification): shared function words made random
-# sentences LSH candidates (242,727 candidate pairs on the BBC corpus; 25,934 without them)
-_STOPWORDS = frozenset(
-    """the a an and or but of to in on at for with by from as is are was were be been has have had it
-    its this that he she they we i said will would""".split()
-)
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 # punctuation that `_NOT_KEY` always removes at a word's ends (no hyphen: it splits or joins words)
 _EDGE_PUNCTUATION = "".join(sorted(set(string.punctuation) - {"-"})) + "\u201c\u201d\u2018\u2019\u2026«»"
@@ -212,7 +204,7 @@ def _proper_words(text: str) -> set[str]:
         if not bare[:1].isupper():
             continue
         tokens = tokens_of(bare)
-        if tokens and not (position == 0 and tokens[0] in _OPENERS):
+        if tokens and not (position == 0 and tokens[0] in NOT_NAME_OPENERS):
             names.add(tokens[0])
     return names
 
@@ -258,37 +250,37 @@ class _Profile:
     negations: int
 
 
-@functools.lru_cache(maxsize=100_000)
 def _tokens(text: str) -> list[str]:
-    return tokens_of(text)
+    """`tokens_of`, once per text in a process (`WorkerCaches.tokens`)."""
+    return worker_caches().tokens.recall(text, tokens_of)
 
 
 def _content_words(text: str) -> frozenset[str]:
     """The MinHash shingles of a text: its words less stopwords (all its words if none is left)."""
     words = frozenset(_tokens(text))
-    return words - _STOPWORDS or words
+    return words - SHINGLE_STOPWORDS or words
 
 
-@functools.lru_cache(maxsize=100_000)
-def _profile(text: str) -> _Profile:
+def _new_profile(text: str) -> _Profile:
     tokens = _tokens(text)
     return _Profile(
         tokens=tokens,
         words=frozenset(tokens),
         names=frozenset(_proper_words(text)),
         digits=tuple(_DIGITS.findall(text)),
-        negations=sum(token in _NEGATIONS for token in tokens),
+        negations=sum(token in NEGATIONS for token in tokens),
     )
 
 
 def compare(left: str, right: str, config: DedupConfig) -> Verdict | None:
     """Verify a candidate pair on exact word sets; None when the two must not merge."""
-    a, b = _profile(left), _profile(right)
+    profiles = worker_caches().profiles  # a text met in many candidate pairs is profiled once
+    a, b = profiles.recall(left, _new_profile), profiles.recall(right, _new_profile)
     if not _could_match(a, b, config):
         return None
     only_left, only_right = _pair_off_typos(a.words - b.words, b.words - a.words, config.max_typos)
     differing = only_left | only_right
-    if differing & (_NEGATIONS | _CONTRASTS) or a.negations != b.negations:
+    if differing & (NEGATIONS | CONTRAST_WORDS) or a.negations != b.negations:
         return None
     if only_left and only_right and differing & (a.names | b.names):
         return None
@@ -386,25 +378,17 @@ class Signatures:
                           self.n_tokens[rows], self.bands[rows], self.sketch[rows])  # fmt: skip
 
 
-# a process signs each text once however many of its batches repeat it (wire copy does):
-# text -> (normalized key, word count, band hashes and sketch as one byte record), per config
-_SIGNED: dict[DedupConfig, dict[str, tuple[str, int, bytes]]] = defaultdict(dict)
-_SIGNED_LIMIT = 100_000  # ~110 MB
-
-
-def clear_caches() -> None:
-    """Forget every per-process cache of this stage (benchmarks time each repeat from cold)."""
-    _SIGNED.clear()
-    _tokens.cache_clear()
-    _profile.cache_clear()
-
-
 def sign_texts(texts: list[str], config: DedupConfig) -> Signatures:
     """Signatures of distinct texts: normalized key, word count, band hashes and MinHash sketch
-    (texts under `min_tokens` words only match exactly: their bands and sketch are zeros)."""
+    (texts under `min_tokens` words only match exactly: their bands and sketch are zeros).
+
+    A process signs each text once however many of its batches repeat it (wire copy does): its
+    `WorkerCaches.signed` keeps text -> (normalized key, word count, band hashes and sketch as one
+    byte record).
+    """
     if not texts:
         return Signatures.empty(config)
-    signed = _SIGNED[config]
+    signed = worker_caches().signed(config)
     missing = [text for text in texts if text not in signed]
     if missing:
         n_tokens = [len(_tokens(text)) for text in missing]
@@ -413,7 +397,7 @@ def sign_texts(texts: list[str], config: DedupConfig) -> Signatures:
         records = np.zeros((len(missing), 8 * config.bands + 4 * config.num_perm), np.uint8)
         records[rows, : 8 * config.bands] = bands_of(digests, config).view(np.uint8)
         records[rows, 8 * config.bands :] = digests.astype(np.uint32).view(np.uint8)
-        if len(signed) + len(missing) > _SIGNED_LIMIT:
+        if len(signed) + len(missing) > signed.limit:
             signed.clear()
         for text, n, record in zip(missing, n_tokens, records, strict=True):
             signed[text] = (normalized_key(text), n, record.tobytes())

@@ -51,48 +51,33 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from crosswire.ids import stable_id
+from crosswire.text.lexicon import (
+    COUNTED_NOUNS,
+    DATE_PREPOSITIONS,
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    NUMBER_WORDS,
+    PAST_REPORTING_VERBS,
+    WEEKDAY_NAME_PREFIXES,
+    WEEKDAY_NAME_SUFFIXES,
+    WEEKDAYS,
+    YEAR_DETERMINERS,
+)
 from crosswire.text.segment import segment_text
 
-MONTHS = "January February March April May June July August September October November December".split()
-WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MONTH_NUMBER = {name[:3].casefold(): number for number, name in enumerate(MONTHS, start=1)}
 _WEEKDAY_NUMBER = {name.casefold(): number for number, name in enumerate(WEEKDAYS)}
-_NUMBER_WORDS = {
-    word: number
-    for number, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve".split()
-    )
-} | {"a": 1, "an": 1}
+_NUMBER_WORDS = {word: number for number, word in enumerate(NUMBER_WORDS)} | {"a": 1, "an": 1}
 
-# words before a year or a bare month that make it a date ("in 2014", "since March")
-DATE_PREPOSITIONS = frozenset(
-    """in since until till by from during before after through throughout between of early late
-    mid around circa for spring summer autumn winter""".split()
-)
-# words before a weekday that make it part of a name, not a date
-_WEEKDAY_NAME_PREFIXES = frozenset(
-    "black good super ash bloody easter palm holy cyber maundy shrove whit".split()
-)
-_WEEKDAY_NAME_SUFFIXES = frozenset(
-    """times telegraph mirror express people herald post mail sport independent tribune observer
-    business""".split()
-)
-_DETERMINERS = frozenset("the a an its his her their our this that".split())
-# nouns that make a four-digit number a quantity ("2000 people"), not a year
-_COUNTED_NOUNS = frozenset(
-    """people jobs troops workers soldiers staff members votes copies units cars homes houses times
-    pounds dollars euros yen metres meters miles feet kilometres tonnes tons barrels shares
-    points runs goals calories words pages""".split()
-)
 _FUTURE_MARKERS = re.compile(
     r"\b(?:will|shall|'ll|is due|are due|is set to|are set to|is to|are to|plans? to|planning to|"
     r"expected to|scheduled|going to|would|hopes? to|coming)\b",
     re.IGNORECASE,
 )
-_PAST_CUE_BEFORE = re.compile(r"\b(?:said|told|announced|confirmed|added|wrote|reported)\s+$")
+_PAST_CUE_BEFORE = re.compile(r"\b(?:" + "|".join(PAST_REPORTING_VERBS) + r")\s+$")
 
 _MONTH_FULL = "|".join(MONTHS)
-_MONTH_ANY = r"(?:" + _MONTH_FULL + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
+_MONTH_ANY = r"(?:" + _MONTH_FULL + r"|(?:" + "|".join(MONTH_ABBREVIATIONS) + r")\.?)"
 _WEEKDAY = "|".join(WEEKDAYS)
 _DAY = r"(?P<day>3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)[0-9]{2})"
@@ -281,7 +266,7 @@ def _starts_sentence(text: str, start: int) -> bool:
 def _is_year_context(text: str, start: int, end: int) -> bool:
     """A four-digit number is a year here (see the module docstring)."""
     next_word = re.match(r"\s+([A-Za-z]+)", text[end : end + 30])
-    if next_word and next_word.group(1).casefold() in _COUNTED_NOUNS:
+    if next_word and next_word.group(1).casefold() in COUNTED_NOUNS:
         return False
     if text.startswith("'s", end) or text[max(0, start - 4) : start].casefold() == "mid-":
         return True  # "2004's best-seller", "mid-2005"
@@ -296,20 +281,20 @@ def _is_year_context(text: str, start: int, end: int) -> bool:
     if not (before and next_word):
         return False
     # "the 2011 elections", "the corrupt 2011 elections", "the 2005 World Championships"
-    if before[-1].casefold() in _DETERMINERS:
+    if before[-1].casefold() in YEAR_DETERMINERS:
         return True
-    return len(before) == 2 and before[0].casefold() in _DETERMINERS and before[1].islower()
+    return len(before) == 2 and before[0].casefold() in YEAR_DETERMINERS and before[1].islower()
 
 
 def _is_weekday_name(text: str, start: int, end: int) -> bool:
     """`Black Friday`, `Sunday Times`, `Mail on Sunday`: a weekday inside a name."""
     before = _WORD_BEFORE.search(text, max(0, start - 30), start)
-    if before and before.group(1).casefold() in _WEEKDAY_NAME_PREFIXES and before.group(1)[:1].isupper():
+    if before and before.group(1).casefold() in WEEKDAY_NAME_PREFIXES and before.group(1)[:1].isupper():
         return True
     if re.search(r"\bMail on $", text[max(0, start - 10) : start]):
         return True
     next_word = re.match(r" ([A-Z][a-z]+)", text[end : end + 20])
-    return bool(next_word) and next_word.group(1).casefold() in _WEEKDAY_NAME_SUFFIXES
+    return bool(next_word) and next_word.group(1).casefold() in WEEKDAY_NAME_SUFFIXES
 
 
 def _speaks_of_future(text: str, start: int) -> bool:

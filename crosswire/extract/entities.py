@@ -71,74 +71,27 @@ from rapidfuzz.distance import Levenshtein
 
 from crosswire import contract
 from crosswire.ids import stable_id
+from crosswire.text.lexicon import (
+    ARTICLE_PREFIXES,
+    DEMONYMS,
+    HONORIFIC_GENDER,
+    NAME_PARTICLES,
+    NAME_STYLES,
+    NOT_FIRST_NAMES,
+    ORG_NAME_ENDINGS,
+    SENTENCE_CONNECTIVES,
+    SPEECH_VERBS,
+    TITLE_CONNECTORS,
+    TITLE_GENDER,
+    TITLE_HEADS,
+    TITLE_MODIFIERS,
+)
 from crosswire.text.normalize import normalized_key
 
-TITLE_HEADS = frozenset(
-    """president vice-president president-elect premier minister secretary secretary-general
-    chancellor spokesman spokeswoman spokesperson senator sen congressman congresswoman rep
-    representative governor gov mayor general gen colonel col lieutenant lt major maj captain capt
-    sergeant sgt admiral adm commander commissioner ambassador envoy judge justice king queen prince
-    princess emperor sheikh emir pope cardinal archbishop bishop rabbi imam ayatollah chairman
-    chairwoman chair chief director ceo executive boss leader head manager coach striker midfielder
-    defender goalkeeper keeper winger skipper star actor actress singer presenter host comedian comic
-    author writer novelist producer rapper analyst economist professor prof dr doctor lawyer attorney
-    prosecutor detective inspector superintendent constable officer dictator mp mep candidate nominee
-    founder editor correspondent adviser advisor aide deputy official diplomat negotiator champion
-    speaker whip treasurer dean sheriff marshal lord baroness baron duke duchess earl reverend dj
-    referee umpire biographer historian expert scientist researcher consultant strategist critic
-    commentator pundit columnist journalist reporter photographer designer architect engineer
-    activist campaigner organiser organizer songwriter composer musician guitarist drummer bassist
-    vocalist frontman prop flanker sprinter athlete boxer golfer jockey batsman bowler""".split()
-)
-ORG_NAME_ENDINGS = frozenset(
-    """united city fc rovers rangers athletic county town wanderers albion party inc ltd plc corp group bank
-    council office university college association club airlines airways motors securities partners
-    holdings""".split()
-)
-TITLE_MODIFIERS = frozenset(
-    """foreign home defence defense deputy vice assistant acting interim former ex shadow junior
-    senior chief first prime executive general state affairs interior trade industry health
-    education finance financial treasury culture sport sports transport environment energy labor
-    work pensions agriculture economy economic communications technology information media security
-    intelligence national international public press social managing lead co team club party
-    opposition majority minority commerce development immigration housing local government
-    attorney principal""".split()
-)
-TITLE_CONNECTORS = frozenset({"of", "for", "and", "the"})
-HONORIFIC_GENDER = {
-    "mr": "m", "sir": "m", "lord": "m", "herr": "m", "monsieur": "m",
-    "mrs": "f", "ms": "f", "miss": "f", "dame": "f", "lady": "f", "mme": "f", "mlle": "f",
-    "dr": None, "prof": None, "rev": None, "revd": None, "rt": None, "hon": None, "mx": None,
-}  # fmt: skip
-# titles that say the holder's grammatical gender ("Baroness Boothroyd ... she said")
-TITLE_GENDER = {
-    "baroness": "f", "duchess": "f", "countess": "f", "queen": "f", "princess": "f",
-    "baron": "m", "duke": "m", "earl": "m", "king": "m", "prince": "m",
-}  # fmt: skip
-# nationality words NER sometimes puts at the front of a person's name ("Russian Dmitriy Bogdanov")
-DEMONYMS = frozenset(
-    """american british english scottish welsh irish french german italian spanish portuguese dutch
-    belgian swiss austrian swedish norwegian danish finnish russian ukrainian polish czech hungarian
-    romanian bulgarian greek turkish serbian croatian israeli palestinian lebanese syrian iraqi
-    iranian saudi egyptian libyan moroccan algerian nigerian kenyan ethiopian zimbabwean ghanaian
-    chinese japanese korean vietnamese thai indian pakistani afghan bangladeshi indonesian
-    malaysian filipino australian canadian mexican brazilian argentine argentinian chilean
-    colombian venezuelan peruvian cuban jamaican dutchman frenchman englishman scotsman irishman
-    welshman briton spaniard""".split()
-)
-PARTICLES = frozenset("al el bin ibn van von der den de da di du del della dos das le la ter ten".split())
-# verbs of saying: cues for quote attribution, and evidence that a capitalized word before them is a name
-SPEECH_VERBS = frozenset(
-    """said says say told tells asked asks added adds continued continues wrote writes explained
-    explains warned warns insisted insists replied replies noted stated declared declares argued
-    argues claimed admitted admits acknowledged acknowledges announced suggested suggests commented
-    remarked responded recalled conceded concedes stressed stresses urged urges tweeted posted
-    cautioned complained joked predicted predicts protested confirmed confirms revealed reveals""".split()
-)
 NAME_GROUP_PERSON = "PERSON"
 NAME_GROUP_OTHER = "NAME"
 
-_PARTICLE_PREFIX = re.compile(r"^(?:al|el|ad|ash|as|az|an|ar|at|ul|ud)-(?=\w)", re.IGNORECASE)
+_PARTICLE_PREFIX = re.compile(r"^(?:" + "|".join(ARTICLE_PREFIXES) + r")-(?=\w)", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 _WORD_ENDING_AT = re.compile(r"([\w.'&-]+) $")
 _TITLE_COMPLEMENT_BEFORE = re.compile(r"\b([\w-]+) (?:of|for) (?:the )?$", re.IGNORECASE)
@@ -150,15 +103,10 @@ _POSSESSIVE = re.compile(r"(?:'s|'S|(?<=s)')$")
 _PREVIOUS_WORD = re.compile(r"([\w.'-]+) +$")
 _NEXT_WORD = re.compile(r" +([\w'-]+)")
 _SENTENCE_INITIAL = re.compile(r"(?:^|[.!?][\"')]?\s+|\n\s*|[\"(]\s*)$")
-_SENTENCE_CONJUNCTIONS = frozenset("But And Yet So Then However Meanwhile When While As If".split())
-# capitalized words that open sentences but are no one's first name ("Yesterday Smith said")
-_NOT_FIRST_NAMES = _SENTENCE_CONJUNCTIONS | frozenset(
-    """The A An This That These Those Now Yesterday Today Tomorrow Earlier Later Last Next Also Former
-    Only Even Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
-    June July August September October November December""".split()
-)
 _NEXT_CAPITALIZED = re.compile(r" +[A-Z]")
-_APPOSITION_BEFORE = re.compile(r", (?:the )?(?:(?:Rt|Rev|Revd|Hon|Dr|Prof)\.? )*$")
+_APPOSITION_BEFORE = re.compile(
+    r", (?:the )?(?:(?:" + "|".join(style.capitalize() for style in NAME_STYLES) + r")\.? )*$"
+)
 _TITLED_NAME = re.compile(
     r"(?<![\w'-])(?P<title>(?i:"
     + "|".join(
@@ -197,7 +145,7 @@ def name_parts(name: str, keep_leading_particle: bool = False) -> tuple[str, ...
     words = name.split()
     parts = []
     for index, word in enumerate(words):
-        is_particle = word.casefold().strip(".") in PARTICLES and len(words) > 1
+        is_particle = word.casefold().strip(".") in NAME_PARTICLES and len(words) > 1
         if is_particle and not (keep_leading_particle and index == 0 and word[:1].isupper()):
             continue
         key = normalized_key(_PARTICLE_PREFIX.sub("", word))
@@ -457,7 +405,7 @@ def _untagged_name_repeats(
         sentence_initial = bool(_SENTENCE_INITIAL.search(text, max(0, start - 5), start))
         after_conjunction = (
             previous_word
-            and previous_word.group(1) in _SENTENCE_CONJUNCTIONS
+            and previous_word.group(1) in SENTENCE_CONNECTIVES
             and (_SENTENCE_INITIAL.search(text, max(0, previous_word.start() - 5), previous_word.start()))
         )
         first_name = (
@@ -465,7 +413,7 @@ def _untagged_name_repeats(
             and " " not in match.group()
             and previous_word.group(1).isalpha()
             and previous_word.group(1)[:1].isupper()
-            and previous_word.group(1) not in _NOT_FIRST_NAMES
+            and previous_word.group(1) not in NOT_FIRST_NAMES
             and not is_title_word(previous_word.group(1))
             and _SENTENCE_INITIAL.search(text, max(0, previous_word.start() - 5), previous_word.start())
         )

@@ -19,7 +19,6 @@ articles). Without the parser's sentence boundaries 1 of 7,990 entity spans diff
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from crosswire.extract.entities import (
 )
 from crosswire.extract.quotes import QuoteContext, extract_quotes, quote_spans
 from crosswire.text.segment import segment_text
+from crosswire.worker import worker_caches
 
 # components of the en_core_web_sm family that NER does not read (its ner has its own tok2vec)
 UNUSED_COMPONENTS = ("attribute_ruler", "lemmatizer", "senter")
@@ -66,10 +66,10 @@ def load_nlp(config: ExtractConfig = ExtractConfig()) -> Language:
         ) from error
 
 
-@functools.lru_cache(maxsize=2)
 def shared_nlp(config: ExtractConfig) -> Language:
-    """The pipeline for `config`, loaded once per process (a worker extracts many batches)."""
-    return load_nlp(config)
+    """The pipeline for `config`, loaded once per process (a worker extracts many batches) and
+    kept in its `WorkerCaches.pipelines`."""
+    return worker_caches().pipelines.recall(config, load_nlp)
 
 
 def extract_facts(

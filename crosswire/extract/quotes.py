@@ -76,9 +76,6 @@ from dataclasses import dataclass, replace
 
 from crosswire.extract.attribution import PRONOUNS, ParsedAttribution, ParsedSpeaker, ParsedText
 from crosswire.extract.entities import (
-    SPEECH_VERBS,
-    TITLE_CONNECTORS,
-    TITLE_MODIFIERS,
     Mention,
     is_title_chain,
     is_title_head,
@@ -86,60 +83,47 @@ from crosswire.extract.entities import (
     word_key,
 )
 from crosswire.ids import stable_id
+from crosswire.text.lexicon import (
+    ANONYMOUS_HEADS,
+    BE_FORMS,
+    BEFORE_SPEECH_VERB,
+    CALENDAR_NAMES,
+    EPITHET_HEADS,
+    FIRST_PERSON,
+    FUNCTION_WORDS,
+    LEAD_INS,
+    LISTENER_VERBS,
+    NOT_VERBS,
+    ORG_MODIFIERS,
+    ORG_NOUNS,
+    PREPOSITIONS,
+    PREPOSITIONS_AND_DETERMINERS,
+    SPEECH_PARTICIPLES,
+    SPEECH_PHRASES,
+    SPEECH_VERBS,
+    SURNAME_HONORIFICS,
+    TITLE_CONNECTORS,
+)
 from crosswire.text.normalize import normalized_key
 
-PARTICIPLE_CUES = """saying adding telling writing warning explaining insisting noting asking arguing
-    claiming declaring stressing urging""".split()
-ORG_NOUNS = frozenset(
-    """government ministry department office council committee commission agency company firm
-    group party police army military court embassy administration authority authorities bank union
-    federation association board foundation institute organisation organization service regime
-    cabinet parliament congress senate assembly league club team campaign charity watchdog regulator
-    network channel newspaper broadcaster""".split()
-)
-ORG_MODIFIERS = TITLE_MODIFIERS | {"federal", "central", "joint", "regional", "royal"}
-
 _MARK = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')
-_CUE = re.compile(
-    r"\b(according to|According to|went on|pointed out|"
-    + "|".join(sorted(SPEECH_VERBS) + PARTICIPLE_CUES)
-    + r")\b"
-)
-_ADVERB_TAIL = re.compile(
-    r"(?:[\s,]+(?:also|later|then|has|had|have|was|once|previously|reportedly|recently|earlier|"
-    r"simply|quickly|flatly|bluntly|today|yesterday|again|further|repeatedly|would|will|"
-    r"has since|only))+[\s,]*$"
-)
+_CUE = re.compile(r"\b(" + "|".join([*SPEECH_PHRASES, *sorted(SPEECH_VERBS), *SPEECH_PARTICIPLES]) + r")\b")
+_ADVERB_TAIL = re.compile(r"(?:[\s,]+(?:" + "|".join(BEFORE_SPEECH_VERB) + r"))+[\s,]*$")
 _PRONOUN_END = re.compile(r"(?<![\w'-])(he|she|He|She)$")
 _PRONOUN_START = re.compile(r"(he|she|He|She)\b")
 _PRONOUN = re.compile(r"(?<![\w'-])(he|she|He|She)\b")
-_FIRST_PERSON = re.compile(
-    r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|we|we're|we've|we'll|us|our|ours)\b", re.IGNORECASE
-)
+_FIRST_PERSON = re.compile(r"\b(?:" + "|".join(FIRST_PERSON) + r")\b", re.IGNORECASE)
 # `..., he said.` closing a sentence: the pronoun is not about the persons of the words reported
 _CLOSING_ATTRIBUTION = re.compile(r"(?:he|she|He|She) +[a-z]+(?: +[\w'-]+){0,6} *[.!?]")
-_HONORIFIC_NAME = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Prof)\.?\s+([A-Z][\w'-]+)"
+_HONORIFIC_NAME = r"(?:" + "|".join(h.capitalize() for h in SURNAME_HONORIFICS) + r")\.?\s+([A-Z][\w'-]+)"
 _HONORIFIC_END = re.compile(r"(?<![\w'-])" + _HONORIFIC_NAME + "$")
 _HONORIFIC_START = re.compile(_HONORIFIC_NAME + r"\b")
 _ARTICLE = re.compile(r"(?<![\w'-])(?:[Tt]he|[Oo]ur)\s+")  # "our correspondent said"
 _PHRASE_WORD = re.compile(r"[\w'&.-]+")
-_LEAD_IN = re.compile(
-    r"(?:(?:But|And|However|Meanwhile|Earlier|Later|Yesterday|Today|Now|So|Then|Also)\b[\s,]*)*"
-)
+_LEAD_IN = re.compile(r"(?:(?:" + "|".join(LEAD_INS) + r")\b[\s,]*)*")
 _SENTENCE_END_BEFORE = re.compile(r"[.!?][\"')\]]* +$")
 _SENTENCE_START_BEFORE = re.compile(r"(?:^|[.!?][\"')\]]* +|\n\s*)$")
 _NEXT_PHRASE_WORD = re.compile(r"(?:'s?)? +([\w'-]+)")
-# `the <role>` with no one introduced under that title means the person the story is about
-# ("The prop said:" after "Adam Jones says ..."); offices ("the minister") are never guessed
-EPITHET_HEADS = frozenset(
-    """defender striker midfielder goalkeeper keeper winger skipper player prop flanker sprinter
-    athlete boxer golfer jockey batsman bowler star actor actress singer songwriter rapper
-    musician guitarist drummer bassist vocalist frontman comedian comic presenter author writer
-    novelist""".split()
-)
-# `the <spokesman | official | ...> [adverb] <speech verb>`: an unnamed person speaking ("the court
-# spokesman said"); epithets such as "the ex-Reds boss said" usually mean the last named person
-ANONYMOUS_HEADS = ("spokesman", "spokeswoman", "spokesperson", "official", "source", "aide", "insider")
 _TITLE_REFERENCE = re.compile(
     r"\b[Tt]he (?:[\w'-]+ ){0,3}?(?P<head>(?i:"
     + "|".join(ANONYMOUS_HEADS)
@@ -149,7 +133,7 @@ _TITLE_REFERENCE = re.compile(
 )
 _NAME_AFTER_COMMA = re.compile(r", *")
 _QUOTED_AS_SAYING = re.compile(r"\bquoted (?P<speaker>[^,;:.]{2,80}?) as saying\b")
-_AUXILIARY_BEFORE = re.compile(r"\b(?:been|being|be|is|are|was|were)\s+$")
+_AUXILIARY_BEFORE = re.compile(r"\b(?:" + "|".join(BE_FORMS) + r")\s+$")
 _AND_BEFORE = re.compile(r"\band\s+$")
 _DESCRIPTION_BEFORE = re.compile(r"\b(?:the|a|an) [a-z0-9][\w-]* $")
 # what follows a person in subject position: a verb (maybe after an adverb), a relative clause or
@@ -157,29 +141,10 @@ _DESCRIPTION_BEFORE = re.compile(r"\b(?:the|a|an) [a-z0-9][\w-]* $")
 _SUBJECT_FOLLOWS = re.compile(
     r",? (?:who|whose)\b|, (?:the|a|an) |"
     r"(?P<verb_after_comma>,)? (?:[a-z]+ly )?"
-    r"(?!(?:of|and|or|in|at|on|for|with|to|from|by|as|the|a|an|but|than|he|she|it|they|we|i|you|his|her|its"
-    r"|their)\b)[a-z]+\b"
+    r"(?!(?:" + "|".join(NOT_VERBS) + r")\b)[a-z]+\b"
 )
 _ONLY_PUNCTUATION = re.compile(r"[\s,.;:!?-]*")
 _TERMINAL = tuple(".!?,;:-")
-# words after which a name is not a subject: prepositions, articles, possessive determiners
-# ("with the Assad regime", "during his Anfield playing career")
-_BLOCKED_BEFORE = frozenset(
-    """of the with by to from against for on in at about and or than between under over like as
-    toward towards into onto upon without his her their its my our your""".split()
-)
-_CALENDAR = frozenset(
-    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June
-    July August September October November December""".split()
-)
-_PREPOSITIONS = _BLOCKED_BEFORE - {"the", "and", "or"}
-_FUNCTION_WORDS = frozenset(
-    """a an in on at with to from by after before during as that who whose which when while because
-    and but or so then not it he she they his her its their is was has had will would said says
-    told yesterday today tonight afterwards later earlier recently last this next""".split()
-)
-# cues whose object is the listener, not the speaker: `told Reuters`, `asked the minister`
-OBJECT_CUES = frozenset("told tells asked asks urged urges warned warns".split())
 _MAX_SPEAKER_WORDS = 8
 _MAX_TAIL_WORDS = 6
 _PRONOUN_PARAGRAPHS = 2
@@ -523,18 +488,18 @@ def _attribution_before(ctx: QuoteContext, spans: list[QuoteSpan], index: int) -
         return None
     cue = cues[-1]
     verb = cue.group(1)
-    if verb in PARTICIPLE_CUES or _AND_BEFORE.search(text, max(lo, cue.start() - 6), cue.start()):
+    if verb in SPEECH_PARTICIPLES or _AND_BEFORE.search(text, max(lo, cue.start() - 6), cue.start()):
         # `..., adding: "` and `Dunne is keen to ... and said: "` take the sentence's subject, unless
         # a person comes right before the participle (`with Rovers boss Mark Hughes claiming "`)
         own_subject = _speaker_ending_at(ctx, lo, cue.start(), verb, persons_only=True)
-        if own_subject and own_subject.method == "named" and verb in PARTICIPLE_CUES:
+        if own_subject and own_subject.method == "named" and verb in SPEECH_PARTICIPLES:
             return own_subject
         lead_in = _LEAD_IN.match(text, ctx.sentence_start(cue.start()), cue.start())
         return _speaker_starting_at(ctx, lead_in.end(), cue.start(), verb)
     if verb.lower() == "according to":
         return _speaker_starting_at(ctx, cue.end(), span.open_mark, "according to", up_to=span.open_mark)
     attribution = _speaker_ending_at(ctx, lo, cue.start(), verb)
-    if attribution is None and verb not in OBJECT_CUES:
+    if attribution is None and verb not in LISTENER_VERBS:
         # `Said the Pew report: "...`; `told X` and `asked X` name whom it was said to
         attribution = _speaker_starting_at(ctx, cue.end(), span.open_mark, verb, up_to=span.open_mark)
     return attribution or replace(NO_SPEAKER, cue=verb)
@@ -548,7 +513,7 @@ def _is_descriptor(gap: str) -> bool:
     return (
         len(words) <= 5
         and not re.search(r"[,;:.!?\"]", gap)
-        and not set(w.lower() for w in words) & _FUNCTION_WORDS
+        and not set(w.lower() for w in words) & FUNCTION_WORDS
     )
 
 
@@ -558,7 +523,7 @@ def _is_bare_title(phrase: str) -> bool:
     return (
         0 < len(words) <= 8
         and any(is_title_head(w) for w in words)
-        and not {w.lower() for w in words} & (_FUNCTION_WORDS | {"the"}) - {"and"}
+        and not {w.lower() for w in words} & (FUNCTION_WORDS | {"the"}) - {"and"}
     )
 
 
@@ -680,7 +645,7 @@ def _noun_phrase_words(text: str, start: int, hi: int) -> list[re.Match]:
     lower_case = 0
     for word in _PHRASE_WORD.finditer(text, start, min(hi, start + 150)):
         gap = text[words[-1].end() : word.start()] if words else text[start : word.start()]
-        if gap.strip() or len(words) == 10 or word.group().lower() in _FUNCTION_WORDS:
+        if gap.strip() or len(words) == 10 or word.group().lower() in FUNCTION_WORDS:
             break
         folded = word.group().casefold()
         if not word.group()[:1].isupper() and not is_title_word(folded) and folded not in TITLE_CONNECTORS:
@@ -864,11 +829,16 @@ def _is_object(text: str, start: int) -> bool:
     """The name at `start` follows a preposition or article, maybe with one place or team word
     between ("with the Assad regime", "offers for England winger Shaun Wright-Phillips")."""
     before = text[max(0, start - 40) : start].split()
-    if before and before[-1].casefold() in _BLOCKED_BEFORE:
+    if before and before[-1].casefold() in PREPOSITIONS_AND_DETERMINERS:
         return True
-    if len(before) < 2 or not before[-1][:1].isupper() or not before[-1].isalpha() or before[-1] in _CALENDAR:
+    if (
+        len(before) < 2
+        or not before[-1][:1].isupper()
+        or not before[-1].isalpha()
+        or before[-1] in CALENDAR_NAMES
+    ):
         return False  # "on Tuesday Mr Ebbers denied" is a subject
-    return before[-2] in _PREPOSITIONS
+    return before[-2] in PREPOSITIONS
 
 
 def _unnamed_person_between(ctx: QuoteContext, mention: Mention, position: int) -> bool:

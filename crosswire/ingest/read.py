@@ -32,7 +32,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -108,8 +108,7 @@ class Rejection:
 class RawArticle:
     """One article as read from disk, before normalization."""
 
-    path: str
-    file_path: str
+    path: str  # the file, or for a JSONL line 'file.jsonl:LINE'
     source: str
     text: str
     encoding: str
@@ -118,7 +117,6 @@ class RawArticle:
     title: str | None = None
     url: str | None = None
     published_at: datetime | None = None
-    metadata: dict = field(default_factory=dict)
 
 
 class UnreadableInput(ValueError):
@@ -351,7 +349,6 @@ def read_source_file(
     metadata = {**page, **sidecar}
     article = RawArticle(
         path=path,
-        file_path=path,
         source=_source_for(read, sidecar.get("source"), page.get("sitename")),
         text=text,
         encoding=encoding,
@@ -360,7 +357,6 @@ def read_source_file(
         title=_optional_str(metadata.get("title")) or _first_line(text),
         url=_optional_str(metadata.get("url")),
         published_at=parse_timestamp(metadata.get("published_at")),
-        metadata={k: v for k, v in metadata.items() if k != "text"},
     )
     return [article], []
 
@@ -478,7 +474,6 @@ def _jsonl_article(file: SourceFile, where: str, record: dict, encoding: str) ->
     body = record["text"]
     return RawArticle(
         path=where,
-        file_path=str(file.path),
         source=_source_for(file, record.get("source")),
         text=body,
         encoding=encoding,
@@ -487,7 +482,6 @@ def _jsonl_article(file: SourceFile, where: str, record: dict, encoding: str) ->
         title=_optional_str(record.get("title")) or _first_line(body),
         url=_optional_str(record.get("url")),
         published_at=parse_timestamp(record.get("published_at")),
-        metadata={k: v for k, v in record.items() if k != "text"},
     )
 
 

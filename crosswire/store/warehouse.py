@@ -88,6 +88,7 @@ def read_state(db_path: Path, *, wait_seconds: float = 60.0) -> WarehouseState:
         tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "documents" not in tables:
             return WarehouseState()
+        # per file: until document_files records a file's path, a JSONL line's ('file.jsonl:LINE') is cut
         manifest = con.execute(
             """
             SELECT CASE WHEN regexp_matches(path, '\\.jsonl:[0-9]+$')

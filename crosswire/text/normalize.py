@@ -22,6 +22,7 @@ import ftfy
 
 from crosswire.ids import stable_id
 from crosswire.ingest.read import RawArticle
+from crosswire.text.lexicon import STOPWORDS
 
 _QUOTES = str.maketrans(
     {
@@ -101,12 +102,6 @@ def _unicode_key(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()))
 
 
-_ENGLISH_STOPWORDS = frozenset(
-    """the a an and or but of to in on at for with by from as is are was were be been has have had
-    it its this that these those he she they we you i not said will would can could""".split()
-)
-
-
 def guess_language(text: str) -> str:
     """'en' when common English function words make up a fifth of the words, else 'und'.
 
@@ -115,7 +110,7 @@ def guess_language(text: str) -> str:
     words = text[:2000].lower().split()
     if not words:
         return "und"
-    share = len([word for word in words if word in _ENGLISH_STOPWORDS]) / len(words)
+    share = len([word for word in words if word in STOPWORDS]) / len(words)
     return "en" if share >= 0.2 else "und"
 
 

@@ -17,30 +17,17 @@ Spans exclude surrounding whitespace, so `text[start_char:end_char]` is the sent
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
+
+from crosswire.text.lexicon import ABBREVIATIONS, ATTRIBUTION_CUES, SENTENCE_OPENERS
+from crosswire.worker import worker_caches
 
 _PARAGRAPH = re.compile(r"(?:[^\n]|\n(?!\n))+")
 _CANDIDATE = re.compile(r"(?:[.!?]+|\u2026)[\"')\]]*(?=\s)|\n")
 _WORD_BEFORE = re.compile(r"([\w.'-]+)[.!?]*[\"')\]]*$")
 _NEXT_WORDS = re.compile(r"\s*[\"'(\[]?(\S*)((?:\s+\S+){0,9})")
 _DOTTED_ACRONYM = re.compile(r"^(?:[A-Za-z]\.){2,}$")
-
-ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof st gen gov sen rep lt col sgt capt cmdr adm maj rev hon jr sr
-    messrs mme mlle fr pres supt insp det cpl pte brig ft mt no nos vs v e.g i.e cf al approx
-    jan feb mar apr jun jul aug sep sept oct nov dec fig inc ltd co corp bros dept est""".split()
-)
-SENTENCE_OPENERS = frozenset(
-    """the a an he she it they we i you this that these those there but and in on at
-    for if when while after before as his her its their our mr mrs ms dr""".split()
-)
-ATTRIBUTION_CUES = frozenset(
-    """said says say told tells asked asks added adds continued continues wrote writes
-    replied replies explained explains insisted insists warned warns noted notes stated
-    states declared declares argued argues according""".split()
-)
 
 
 @dataclass(frozen=True)
@@ -52,19 +39,19 @@ class SentenceSpan:
 
 def segment_text(text: str) -> list[SentenceSpan]:
     """Split normalized text into sentence spans, in reading order."""
+    memo = worker_caches().paragraph_spans  # wire copy repeats paragraphs verbatim
     spans: list[SentenceSpan] = []
     for paragraph_idx, block in enumerate(_PARAGRAPH.finditer(text)):
         offset = block.start()
         spans.extend(
             SentenceSpan(paragraph_idx, offset + start, offset + end)
-            for start, end in _paragraph_spans(block.group())
+            for start, end in memo.recall(block.group(), _paragraph_spans)
         )
     return spans
 
 
-@functools.lru_cache(maxsize=65_536)
 def _paragraph_spans(paragraph: str) -> tuple[tuple[int, int], ...]:
-    """Sentence spans within one paragraph; cached, as wire copy repeats paragraphs verbatim."""
+    """Sentence spans within one paragraph."""
     spans = []
     start = 0
     for boundary in [*_boundaries(paragraph, 0, len(paragraph)), len(paragraph)]:
