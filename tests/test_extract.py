@@ -342,7 +342,11 @@ def test_unnamed_speaker_does_not_inherit_the_previous_speaker(nlp):
     )
     appeal, stands, nothing = facts["quotes"]
     assert (appeal["speaker"], appeal["speaker_method"]) == ("Tony Blair", "named")
-    assert (stands["speaker"], stands["speaker_method"], stands["cue"]) == ("a court spokesman", "description", "said")
+    assert (stands["speaker"], stands["speaker_method"], stands["cue"]) == (
+        "a court spokesman",
+        "description",
+        "said",
+    )
     # "he" follows "the spokesman said", so it is not Tony Blair
     assert (nothing["speaker"], nothing["speaker_method"], nothing["cue"]) == (None, "none", "added")
 

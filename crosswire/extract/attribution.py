@@ -28,11 +28,12 @@ parse's answer is not a name); only the sentence holding the quote and the one b
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
-from crosswire.extract.entities import SPEECH_VERBS
+from crosswire.text.lexicon import REPORTING_PARTICIPLES, SPEECH_VERBS
 
 # dependency labels by which a quote's words hang from the verb that reports them; through the
 # weaker ones (an object, a predicate: `called him "a stiff"`) only a speech verb reports
@@ -43,11 +44,6 @@ _REPORTING_CHILD_DEPS = frozenset({"parataxis", "appos", "advcl", "conj", "ccomp
 _SUBJECT_DEPS = frozenset({"nsubj"})
 _PARTICIPLE_DEPS = frozenset({"advcl", "conj", "xcomp", "acl"})
 _PHRASE_CUT_DEPS = frozenset({"relcl", "appos", "punct", "cc", "conj", "acl", "advcl"})
-PARTICIPLE_CUES = frozenset(
-    """saying adding telling writing warning explaining insisting noting asking arguing claiming
-    declaring stressing urging calling describing""".split()
-)
-PRONOUNS = {"he": "m", "she": "f", "they": None, "i": None, "we": None}
 _MAX_CLIMB = 3
 
 
@@ -80,16 +76,14 @@ def parse_windows(
         return []
     starts = [start for start, _, _ in sentences]
     wanted: set[int] = set()
-    from bisect import bisect_right
-
     for quote_start, quote_end in quotes:
         first = max(0, bisect_right(starts, quote_start) - 1)
         last = max(0, bisect_right(starts, max(quote_start, quote_end - 1)) - 1)
         wanted.update(range(max(0, first - 1), last + 1))
     windows: list[list[int]] = []
-    for index in sorted(wanted):
-        start, end, _ = sentences[index]
-        if windows and index - 1 in wanted and windows[-1][1] >= sentences[index - 1][1]:
+    for index in sorted(wanted):  # a window never crosses a paragraph break: the parser would
+        start, end, paragraph = sentences[index]  # join a paragraph's last clause to the next's
+        if windows and index - 1 in wanted and sentences[index - 1][2] == paragraph:
             windows[-1][1] = end
         else:
             windows.append([start, end])
@@ -172,7 +166,7 @@ def _governing_verb(inside: list[Token], inside_ids: set[int]) -> Token | None:
                 if (
                     token.dep_ in _COMPLEMENT_DEPS
                     or head.lower_ in SPEECH_VERBS
-                    or head.lower_ in PARTICIPLE_CUES
+                    or head.lower_ in REPORTING_PARTICIPLES
                 ):
                     return head
                 break

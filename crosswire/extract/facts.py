@@ -136,10 +136,7 @@ def parse_quote_sentences(nlp: Language, contexts: dict[str, QuoteContext], batc
     windows = []
     for doc_id, ctx in contexts.items():
         quotes = [(span.start_char, span.end_char) for span in quote_spans(ctx.text, ctx.paragraphs)]
-        sentences = list(
-            zip(ctx.sentence_starts, ctx.sentence_ends, range(len(ctx.sentence_starts)), strict=True)
-        )
-        for start, end in parse_windows(ctx.text, sentences, quotes):
+        for start, end in parse_windows(ctx.text, ctx.sentences, quotes):
             windows.append((ctx.text[start:end], (doc_id, start)))
     parses: dict[str, list[tuple[int, Doc]]] = {doc_id: [] for doc_id in contexts}
     with nlp.select_pipes(enable=PARSE_COMPONENTS):

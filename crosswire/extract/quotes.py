@@ -74,7 +74,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 
-from crosswire.extract.attribution import PRONOUNS, ParsedAttribution, ParsedSpeaker, ParsedText
+from crosswire.extract.attribution import ParsedAttribution, ParsedSpeaker, ParsedText
 from crosswire.extract.entities import (
     Mention,
     is_title_chain,
@@ -88,6 +88,7 @@ from crosswire.text.lexicon import (
     BE_FORMS,
     BEFORE_SPEECH_VERB,
     CALENDAR_NAMES,
+    DESCRIPTION_DETERMINERS,
     EPITHET_HEADS,
     FIRST_PERSON,
     FUNCTION_WORDS,
@@ -96,6 +97,7 @@ from crosswire.text.lexicon import (
     NOT_VERBS,
     ORG_MODIFIERS,
     ORG_NOUNS,
+    PERSONAL_PRONOUNS,
     PREPOSITIONS,
     PREPOSITIONS_AND_DETERMINERS,
     SPEECH_PARTICIPLES,
@@ -245,6 +247,7 @@ class QuoteContext:
 
     def __init__(self, text: str, sentences: list[tuple[int, int, int]], mentions: list[Mention]):
         self.text = text
+        self.sentences = sentences  # (start_char, end_char, paragraph_idx)
         self.sentence_starts = [start for start, _, _ in sentences]
         self.sentence_ends = [end for _, end, _ in sentences]
         bounds: dict[int, list[int]] = {}
@@ -352,9 +355,9 @@ def _resolve_parsed_speaker(
         if _is_organisation(mention):
             return _organisation_mention(mention, cue, speaker.start_char)
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)  # a place, a nationality
-    if head.lower() in PRONOUNS and head.lower() in ("he", "she"):
+    if head.lower() in ("he", "she"):
         return _resolve_pronoun(ctx, speaker.head_start, head, cue)
-    if head.lower() in PRONOUNS or not head[:1].isalpha():
+    if head.lower() in PERSONAL_PRONOUNS or not head[:1].isalpha():
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
     phrase = text[speaker.start_char : speaker.end_char]
     if head[:1].isupper() and not is_title_word(head):
@@ -366,12 +369,9 @@ def _resolve_parsed_speaker(
         titled = _resolve_title(ctx, [head], speaker.start_char, cue, speaker.start_char)
         if titled.speaker:
             return titled
-    if len(phrase.split()) < 2 or phrase.split()[0].casefold() not in _DESCRIPTION_DETERMINERS:
+    if len(phrase.split()) < 2 or phrase.split()[0].casefold() not in DESCRIPTION_DETERMINERS:
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
     return Attribution(phrase, None, "description", cue, speaker.start_char)
-
-
-_DESCRIPTION_DETERMINERS = frozenset("a an the one another two three several some".split())
 
 
 def _mention_over(ctx: QuoteContext, start: int, end: int) -> Mention | None:

@@ -136,6 +136,12 @@ SPEECH_PARTICIPLES = tuple(
     claiming declaring stressing urging""".split()
 )
 # verbs of saying whose object is the listener, not the speaker (`told Reuters`, `asked the minister`)
+# a quote that is a verb's object or predicate is speech only after these (`calling him "a stiff"`)
+REPORTING_PARTICIPLES = frozenset(SPEECH_PARTICIPLES) | {"calling", "describing"}
+# subject pronouns an attribution can have: he/she resolve to a person, the others stay unresolved
+PERSONAL_PRONOUNS = ("he", "she", "they", "i", "we")
+# the words a descriptive speaker opens with ("a spokesman for the airline", "one dealer")
+DESCRIPTION_DETERMINERS = frozenset("a an the one another two three several some".split())
 LISTENER_VERBS = frozenset("told tells asked asks urged urges warned warns".split())
 # past tenses of saying after which a bare weekday is past ("said Tuesday he will")
 PAST_REPORTING_VERBS = ("said", "told", "announced", "confirmed", "added", "wrote", "reported")
