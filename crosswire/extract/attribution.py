@@ -175,9 +175,9 @@ def _governing_verb(inside: list[Token], inside_ids: set[int]) -> Token | None:
             head = head.head
     for token in inside:  # a reporting verb hanging from the quote's own words
         for child in token.children:
-            if child.i not in inside_ids and child.dep_ in _REPORTING_CHILD_DEPS and _is_verb(child):
-                if any(c.dep_ in _SUBJECT_DEPS for c in child.children) or child.i > max(inside_ids):
-                    return child
+            reports = child.i not in inside_ids and child.dep_ in _REPORTING_CHILD_DEPS and _is_verb(child)
+            if reports and (child.i > max(inside_ids) or any(c.dep_ in _SUBJECT_DEPS for c in child.children)):
+                return child
     return None
 
 
