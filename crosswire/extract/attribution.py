@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
-from crosswire.text.lexicon import REPORTING_PARTICIPLES, SPEECH_VERBS
+from crosswire.text.lexicon import REPORTING_PARTICIPLES, REPORTING_VERBS
 
 # dependency labels by which a quote's words hang from the verb that reports them; through the
 # weaker ones (an object, a predicate: `called him "a stiff"`) only a speech verb reports
@@ -93,14 +93,21 @@ def parse_windows(
 class ParsedText:
     """The parsed windows of one document, looked up by character offset."""
 
-    def __init__(self, parses: list[tuple[int, Doc]]) -> None:
+    def __init__(self, text: str, parses: list[tuple[int, Doc]], quoted: list[tuple[int, int]]) -> None:
+        self.text = text
         self.parses = sorted(parses, key=lambda p: p[0])
+        self.quoted = sorted(quoted)  # (open_mark, close_mark) of every quote, kept or not
+        self.quote_opens = [open_mark for open_mark, _ in self.quoted]
 
     def doc_at(self, position: int) -> tuple[int, Doc] | None:
         for offset, doc in self.parses:
             if offset <= position < offset + len(doc.text):
                 return offset, doc
         return None
+
+    def in_quote(self, position: int) -> bool:
+        index = bisect_right(self.quote_opens, position) - 1
+        return index >= 0 and position < self.quoted[index][1]
 
     def attribute(self, start_char: int, end_char: int, open_mark: int) -> ParsedAttribution | None:
         """The attribution of the quote whose words are text[start_char:end_char]."""
@@ -111,50 +118,56 @@ class ParsedText:
         inside = [t for t in doc if start_char <= offset + t.idx < end_char]
         if not inside:
             return None
-        verb = _governing_verb(inside, set(t.i for t in inside))
+        outside = _Outside(self, offset)
+        verb = _governing_verb(inside, {t.i for t in inside}, outside)
         if verb is not None:
-            speakers = _subjects(verb, offset)
+            speakers = _subjects(verb, offset, outside)
             if speakers:
                 return ParsedAttribution(verb.text, offset + verb.idx, speakers)
         according = _according_to(inside, offset)
         if according:
             return according
-        if not text_before_is_blank(doc, inside[0], offset, open_mark):
-            return None
-        return self._colon_introduction(open_mark)
+        before = self.text[:open_mark].rstrip()
+        if before.endswith(":"):
+            return self._colon_introduction(len(before) - 1)
+        return None
 
-    def _colon_introduction(self, open_mark: int) -> ParsedAttribution | None:
-        """A quote opening its sentence after one that ends in a colon: that sentence's last
-        verb with a subject reports it (`Reporter Jomana Karadsheh says:`)."""
-        for offset, doc in reversed(self.parses):
-            if offset >= open_mark:
-                continue
-            sentences = [s for s in doc.sents if offset + s.start_char < open_mark]
-            if not sentences:
-                return None
-            sentence = sentences[-1]
-            if not sentence.text.rstrip().endswith(":") or open_mark - (offset + sentence.end_char) > 4:
-                return None
-            for token in reversed(sentence):
-                if token.tag_.startswith("VB"):
-                    speakers = _subjects(token, offset)
-                    if speakers:
-                        return ParsedAttribution(token.text, offset + token.idx, speakers)
+    def _colon_introduction(self, colon: int) -> ParsedAttribution | None:
+        """A quote right after a colon (`Reporter Jomana Karadsheh says:`, `Cruz called them on
+        it:` ending the paragraph before): the clause before the colon reports it. Its verb is the
+        reporting verb nearest the colon, else the nearest verb with a subject."""
+        found = self.doc_at(colon)
+        if found is None:
             return None
+        offset, doc = found
+        colon_token = next((t for t in doc if offset + t.idx == colon), None)
+        if colon_token is None:
+            return None
+        outside = _Outside(self, offset)
+        verbs = [t for t in colon_token.sent if t.i < colon_token.i and _is_verb(t) and outside(t)]
+        speech = [t for t in verbs if t.lower_ in REPORTING_VERBS or t.lower_ in REPORTING_PARTICIPLES]
+        for verb in [*reversed(speech), *reversed(verbs)]:
+            speakers = _subjects(verb, offset, outside)
+            if speakers:
+                return ParsedAttribution(verb.text, offset + verb.idx, speakers)
         return None
 
 
-def text_before_is_blank(doc: Doc, first: Token, offset: int, open_mark: int) -> bool:
-    """Nothing but the opening mark and space before the quote in its sentence."""
-    sentence = first.sent
-    return not doc.text[sentence.start_char : max(sentence.start_char, open_mark - offset)].strip(' "')
+class _Outside:
+    """Whether a token of one parsed window lies outside every quote (narration, not speech)."""
+
+    def __init__(self, parsed: ParsedText, offset: int) -> None:
+        self.parsed, self.offset = parsed, offset
+
+    def __call__(self, token: Token) -> bool:
+        return not self.parsed.in_quote(self.offset + token.idx)
 
 
 def _is_verb(token: Token) -> bool:
     return token.tag_.startswith("VB") or token.tag_ == "MD"
 
 
-def _governing_verb(inside: list[Token], inside_ids: set[int]) -> Token | None:
+def _governing_verb(inside: list[Token], inside_ids: set[int], outside: _Outside) -> Token | None:
     for token in inside:
         head = token.head
         if head.i in inside_ids or head.i == token.i:
@@ -165,7 +178,7 @@ def _governing_verb(inside: list[Token], inside_ids: set[int]) -> Token | None:
             if _is_verb(head):
                 if (
                     token.dep_ in _COMPLEMENT_DEPS
-                    or head.lower_ in SPEECH_VERBS
+                    or head.lower_ in REPORTING_VERBS
                     or head.lower_ in REPORTING_PARTICIPLES
                 ):
                     return head
@@ -175,20 +188,22 @@ def _governing_verb(inside: list[Token], inside_ids: set[int]) -> Token | None:
             head = head.head
     for token in inside:  # a reporting verb hanging from the quote's own words
         for child in token.children:
-            reports = child.i not in inside_ids and child.dep_ in _REPORTING_CHILD_DEPS and _is_verb(child)
-            if reports and (child.i > max(inside_ids) or any(c.dep_ in _SUBJECT_DEPS for c in child.children)):
+            reports = child.dep_ in _REPORTING_CHILD_DEPS and _is_verb(child) and outside(child)
+            if reports and (
+                child.i > max(inside_ids) or any(c.dep_ in _SUBJECT_DEPS for c in child.children)
+            ):
                 return child
     return None
 
 
-def _subjects(verb: Token, offset: int) -> tuple[ParsedSpeaker, ...]:
+def _subjects(verb: Token, offset: int, outside: _Outside) -> tuple[ParsedSpeaker, ...]:
     for _ in range(_MAX_CLIMB):
         subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
         if subjects:
             subject = subjects[0]
             heads = [subject, *[c for c in subject.children if c.dep_ == "conj"]]
             return tuple(_speaker(head, offset) for head in heads)
-        if verb.dep_ in _PARTICIPLE_DEPS and verb.head.i != verb.i:
+        if verb.dep_ in _PARTICIPLE_DEPS and verb.head.i != verb.i and outside(verb.head):
             verb = verb.head
             continue
         # a misparsed inversion: a name right before the verb, after the quote (`"…," Trump barked`)

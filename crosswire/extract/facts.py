@@ -134,8 +134,11 @@ def parse_quote_sentences(nlp: Language, contexts: dict[str, QuoteContext], batc
     """Parse the sentences that hold or border a quote (one `nlp.pipe` over the batch) and give
     each document's context its parses."""
     windows = []
+    quoted: dict[str, list[tuple[int, int]]] = {}
     for doc_id, ctx in contexts.items():
-        quotes = [(span.start_char, span.end_char) for span in quote_spans(ctx.text, ctx.paragraphs)]
+        spans = quote_spans(ctx.text, ctx.paragraphs)
+        quoted[doc_id] = [(span.open_mark, span.close_mark) for span in spans]
+        quotes = [(span.start_char, span.end_char) for span in spans]
         for start, end in parse_windows(ctx.text, ctx.sentences, quotes):
             windows.append((ctx.text[start:end], (doc_id, start)))
     parses: dict[str, list[tuple[int, Doc]]] = {doc_id: [] for doc_id in contexts}
@@ -143,7 +146,7 @@ def parse_quote_sentences(nlp: Language, contexts: dict[str, QuoteContext], batc
         for doc, (doc_id, start) in nlp.pipe(windows, as_tuples=True, batch_size=batch_size):
             parses[doc_id].append((start, doc))
     for doc_id, ctx in contexts.items():
-        ctx.parsed = ParsedText(parses[doc_id])
+        ctx.parsed = ParsedText(ctx.text, parses[doc_id], quoted[doc_id])
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:

@@ -336,8 +336,12 @@ def _attribution_parsed(ctx: QuoteContext, span: QuoteSpan) -> Attribution | Non
     if parsed is None:
         return None
     attribution = _resolve_parsed_speaker(ctx, parsed, parsed.speakers[0])
-    if parsed.cue_start > span.close_mark:  # `"…," X said …`: the clause ends with its sentence
-        attribution = replace(attribution, clause_end=ctx.sentence_end_after(parsed.cue_start))
+    if parsed.cue_start > span.close_mark:  # `"…," X said …`: the clause runs to the end of its
+        end = ctx.sentence_end_after(parsed.cue_start)  # sentence, or to a quote it resumes after a
+        resumed = (
+            o for o, _ in ctx.quoted if parsed.cue_start < o < end and ctx.text[:o].rstrip().endswith(",")
+        )
+        attribution = replace(attribution, clause_end=next(resumed, end))  # comma (`X said, "…"`)
     return attribution
 
 

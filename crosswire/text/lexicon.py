@@ -136,6 +136,17 @@ SPEECH_PARTICIPLES = tuple(
     claiming declaring stressing urging""".split()
 )
 # verbs of saying whose object is the listener, not the speaker (`told Reuters`, `asked the minister`)
+# verbs that report speech or writing, wider than SPEECH_VERBS (which also decide sentence and name
+# rules): evidence for the attribution parse, never a gate on it
+REPORTING_VERBS = SPEECH_VERBS | frozenset(
+    """report reports reported note notes observe observes observed conclude concludes concluded
+    recall recalls fume fumes fumed implore implores implored interject interjects interjected
+    chime chimes chimed reiterate reiterates reiterated reply quip quips quipped retort retorts
+    retorted echo echoes echoed counter counters countered boom boomed bark barked shout shouts
+    shouted yell yells yelled tweet tweets write say tell ask add explain warn insist argue claim
+    declare label labels labeled labelled call calls called describe describes described dub
+    dubbed brand branded""".split()
+)
 # a quote that is a verb's object or predicate is speech only after these (`calling him "a stiff"`)
 REPORTING_PARTICIPLES = frozenset(SPEECH_PARTICIPLES) | {"calling", "describing"}
 # subject pronouns an attribution can have: he/she resolve to a person, the others stay unresolved
