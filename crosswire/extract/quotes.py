@@ -365,10 +365,7 @@ def _resolve_parsed_speaker(
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
     phrase = text[speaker.start_char : speaker.end_char]
     if head[:1].isupper() and not is_title_word(head):
-        honorific = re.match(_HONORIFIC_NAME, phrase)
-        if honorific:
-            return _resolve_honorific(ctx, honorific, cue)
-        return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
+        return _unrecognized_name(ctx, phrase, head, speaker, cue)
     if is_title_head(head) or head.casefold() in EPITHET_HEADS:
         titled = _resolve_title(ctx, [head], speaker.start_char, cue, speaker.start_char)
         if titled.speaker:
@@ -376,6 +373,33 @@ def _resolve_parsed_speaker(
     if len(phrase.split()) < 2 or phrase.split()[0].casefold() not in DESCRIPTION_DETERMINERS:
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
     return Attribution(phrase, None, "description", cue, speaker.start_char)
+
+
+def _unrecognized_name(
+    ctx: QuoteContext, phrase: str, head: str, speaker: ParsedSpeaker, cue: str
+) -> Attribution:
+    """A capitalised subject NER did not tag: `Mr Ortiz`, or a surname an earlier person of the
+    document bears (`Smbatyan added`), links to that person; a name of two or more capitalised
+    words after its titles (`Rear Admiral Guan Youfei`) is kept as written; else no speaker."""
+    honorific = re.match(_HONORIFIC_NAME, phrase)
+    if honorific:
+        return _resolve_honorific(ctx, honorific, cue)
+    surname = normalized_key(head)
+    earlier = [
+        m for m in ctx.persons if m.start_char < speaker.head_start and m.parts and m.parts[-1] == surname
+    ]
+    if earlier:
+        return _named(earlier[-1], cue, speaker.start_char)
+    words = text_words = phrase.split()
+    while words and (is_title_word(words[0]) or not words[0][:1].isupper()):
+        words = words[1:]
+    if (
+        2 <= len(words) <= 4
+        and words == text_words[len(text_words) - len(words) :]
+        and all(w[:1].isupper() and w.strip(".").isalpha() and w not in CALENDAR_NAMES for w in words)
+    ):
+        return Attribution(" ".join(words), None, "named", cue, speaker.start_char)
+    return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
 
 
 def _mention_over(ctx: QuoteContext, start: int, end: int) -> Mention | None:
