@@ -396,7 +396,10 @@ def _unrecognized_name(
     if (
         2 <= len(words) <= 4
         and words == text_words[len(text_words) - len(words) :]
-        and all(w[:1].isupper() and w.strip(".").isalpha() and w not in CALENDAR_NAMES for w in words)
+        and all(
+            w[:1].isupper() and not w.isupper() and w.strip(".").isalpha() and w not in CALENDAR_NAMES
+            for w in words
+        )
     ):
         return Attribution(" ".join(words), None, "named", cue, speaker.start_char)
     return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
