@@ -288,11 +288,15 @@ def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
         after, before = _attribution_after(ctx, span), _attribution_before(ctx, spans, index)
         own = next((a for a in (after, before) if a and a.speaker), after or before)
         chained = span.continues is not None or index in continued
+        parsed = _attribution_parsed(ctx, span)
+        # an utterance the parse attributes (`"Quiet," he demanded`) is speech however short
+        uttered = bool(parsed and parsed.speaker) and text[span.start_char : span.end_char].endswith(
+            _UTTERANCE_END
+        )
         # a cue whose speaker stays unknown does not make a short or embedded phrase speech
-        if not _is_speech(text, span, bool(own and own.speaker) or chained):
+        if not _is_speech(text, span, bool(own and own.speaker) or chained or uttered):
             continue
         # the parse's answer wins when it is a name; otherwise it fills what the rules left empty
-        parsed = _attribution_parsed(ctx, span)
         if parsed and parsed.speaker and parsed.method == "named":
             own = parsed
         if own is None:
@@ -411,6 +415,9 @@ def _mention_over(ctx: QuoteContext, start: int, end: int) -> Mention | None:
         if mention.start_char < end and start < mention.end_char:
             return mention
     return None
+
+
+_UTTERANCE_END = (",", ".", "!", "?")
 
 
 def _is_speech(text: str, span: QuoteSpan, attributed: bool) -> bool:
