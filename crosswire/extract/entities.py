@@ -74,6 +74,7 @@ from crosswire.ids import stable_id
 from crosswire.text.lexicon import (
     ARTICLE_PREFIXES,
     DEMONYMS,
+    GROUP_NAMES,
     HONORIFIC_GENDER,
     NAME_PARTICLES,
     NAME_STYLES,
@@ -85,6 +86,7 @@ from crosswire.text.lexicon import (
     TITLE_GENDER,
     TITLE_HEADS,
     TITLE_MODIFIERS,
+    TITLE_SURNAMES,
 )
 from crosswire.text.normalize import normalized_key
 
@@ -244,10 +246,11 @@ def clean_mentions(text: str, spans: list[tuple[int, int, str]], fuzzy_min_lette
     for mention in mentions:
         _split_title(text, mention)
     _repair_labels(mentions, fuzzy_min_letters)
+    _not_persons(mentions)
     kept = [
         m
         for m in mentions
-        if not (m.label == "PERSON" and _only_titles(m.text))
+        if not (m.label not in ("GPE", "LOC") and _only_titles(m.text))
         and (m.label == "PERSON" or not _is_title_complement(text, m))
     ]
     repeats = _untagged_name_repeats(text, kept, spans)
@@ -256,11 +259,26 @@ def clean_mentions(text: str, spans: list[tuple[int, int, str]], fuzzy_min_lette
     return sorted(kept + repeats, key=lambda m: m.start_char)
 
 
+def _not_persons(mentions: list[Mention]) -> None:
+    """Nationalities, places and titles are never persons: a PERSON mention that is a demonym
+    ("Welsh") becomes NORP, one the document also tags as a place becomes that place."""
+    places = {m.text: m.label for m in mentions if m.label in ("GPE", "LOC")}
+    for mention in mentions:
+        if mention.label != "PERSON" or mention.title:
+            continue
+        if word_key(mention.text) in DEMONYMS:
+            mention.label = "NORP"
+        elif mention.text in places:
+            mention.label = places[mention.text]
+
+
 def _only_titles(name: str) -> bool:
-    """'Rt Rev Dr', 'Prime Minister': honorifics or several title words, and no name. One title
-    word alone may be a name ("Major" for John Major), so it stays."""
+    """'Rt Rev Dr', 'Prime Minister', 'MSP', 'Duke': honorifics or title words, and no name. A
+    capitalised title word that is also a surname ("Major" for John Major) stays."""
     words = name.split()
     if all(word_key(w) in HONORIFIC_GENDER for w in words):
+        return True
+    if len(words) == 1 and word_key(name) in TITLE_HEADS and word_key(name) not in TITLE_SURNAMES:
         return True
     return len(words) >= 2 and all(is_title_word(w) or word_key(w) in HONORIFIC_GENDER for w in words)
 
@@ -663,7 +681,12 @@ def link_mentions(mentions_by_doc: dict[str, list[Mention]], index: EntityIndex)
     """Attach an entity and a link method to every mention (two passes: full names, then parts)."""
     for mentions in mentions_by_doc.values():
         for mention in mentions:
-            if mention.label != "PERSON" or mention.is_full_name:
+            group = group_name(mention.text)
+            if group:  # "Tories", "the Conservatives": one organisation, whatever NER called it
+                mention.label = "ORG"
+                entity, method = index.by_name(group, "ORG")
+                mention.entity, mention.link_method = entity, method if mention.text == group else "alias"
+            elif mention.label != "PERSON" or mention.is_full_name:
                 mention.entity, mention.link_method = index.by_name(mention.text, mention.label)
         _link_short_organisations(mentions)
     for mentions in mentions_by_doc.values():
@@ -671,6 +694,11 @@ def link_mentions(mentions_by_doc: dict[str, list[Mention]], index: EntityIndex)
         for mention in mentions:
             if mention.entity is None:
                 mention.entity, mention.link_method = _link_partial_person(mention, full_names, index)
+
+
+def group_name(text: str) -> str | None:
+    """The canonical name of a party or group named one of its ways (`GROUP_NAMES`), else None."""
+    return GROUP_NAMES.get(_LEADING_ARTICLE.sub("", text).casefold())
 
 
 def _link_short_organisations(mentions: list[Mention]) -> None:
@@ -704,8 +732,15 @@ def _link_partial_person(
     mention: Mention, full_names: list[Mention], index: EntityIndex
 ) -> tuple[Entity, str]:
     parts = mention.parts
-    before = [m for m in full_names if m.start_char < mention.start_char and _is_part(parts, m.parts)]
-    after = [m for m in full_names if m.start_char > mention.start_char and _is_part(parts, m.parts)]
+
+    def same_person(name: Mention) -> bool:
+        # a titled one-word name ("Prince Charles") is not a first name: only a surname links it
+        if mention.title and len(parts) == 1:
+            return name.parts[-1:] == parts
+        return _is_part(parts, name.parts)
+
+    before = [m for m in full_names if m.start_char < mention.start_char and same_person(m)]
+    after = [m for m in full_names if m.start_char > mention.start_char and same_person(m)]
     if before or after:
         return (before[-1] if before else after[0]).entity, "partial"
     aliased = index.by_alias.get((NAME_GROUP_PERSON, canonical_key(mention.text, "PERSON")), set())

@@ -199,7 +199,7 @@ TITLE_HEADS = (EPITHET_HEADS - {"player"}) | frozenset(
     princess emperor sheikh emir pope cardinal archbishop bishop rabbi imam ayatollah chairman
     chairwoman chair chief director ceo executive boss leader head manager coach host producer
     analyst economist professor prof dr doctor lawyer attorney prosecutor detective inspector
-    superintendent constable officer dictator mp mep candidate nominee founder editor correspondent
+    superintendent constable officer dictator mp mep msp mla candidate nominee founder editor correspondent
     adviser advisor aide deputy official diplomat negotiator champion speaker whip treasurer dean
     sheriff marshal lord baroness baron duke duchess earl reverend dj referee umpire biographer
     historian expert scientist researcher consultant strategist critic commentator pundit columnist
@@ -230,6 +230,23 @@ DEMONYMS = frozenset(
     colombian venezuelan peruvian cuban jamaican dutchman frenchman englishman scotsman irishman
     welshman briton spaniard""".split()
 )
+# title words that are also common surnames: alone, they may be a person ("Major", "King")
+TITLE_SURNAMES = frozenset("major king bishop marshal sheriff judge chancellor baron earl knight".split())
+# parties and groups that news names several ways: one organisation each (lower-cased surface,
+# "the" dropped -> canonical name). A group is an organisation, never a person.
+GROUP_NAMES = {
+    **dict.fromkeys(
+        ("tory", "tories", "conservatives", "conservative party", "tory party"), "Conservative Party"
+    ),
+    **dict.fromkeys(("labour", "labour party"), "Labour Party"),
+    **dict.fromkeys(
+        ("lib dem", "lib dems", "liberal democrats", "liberal democrat party", "libdems"), "Liberal Democrats"
+    ),
+    **dict.fromkeys(("ukip", "uk independence party"), "UK Independence Party"),
+    **dict.fromkeys(("snp", "scottish national party"), "Scottish National Party"),
+    **dict.fromkeys(("gop", "republican party"), "Republican Party"),
+    **dict.fromkeys(("democratic party",), "Democratic Party"),
+}
 # name particles a person's key leaves out ("Bashar al-Assad" = "Bashar Assad"): words, and the
 # Arabic article's forms before a hyphen
 NAME_PARTICLES = frozenset(
