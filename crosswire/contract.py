@@ -85,7 +85,7 @@ DOC_ID, SENTENCE_CLUSTER_ID, ENTITY_ID = id_pattern("d"), id_pattern("s"), id_pa
 # ISO 8601: a day (2017-04-11), a week (2017-W15), a month (2017-04) or a year (2017)
 ISO_DATE_VALUE = "^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?|-W[0-9]{2})?$"
 
-SPEAKER_METHODS = ("named", "pronoun", "title", "organisation", "continuation", "none")
+SPEAKER_METHODS = ("named", "pronoun", "title", "organisation", "description", "continuation", "none")
 ENTITY_LABELS = (
     "PERSON",
     "NORP",
