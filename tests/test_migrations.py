@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT
 from typer.testing import CliRunner
 
+from conftest import PROJECT_ROOT
 from crosswire.cli import app
 from crosswire.store import warehouse
 from crosswire.store.migrations import (
