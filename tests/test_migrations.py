@@ -271,7 +271,7 @@ def test_a_run_upgrades_an_old_warehouse_keeps_its_rows_and_knows_its_documents(
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     db_path = warehouse_v0(data_dir / warehouse.WAREHOUSE_FILE)
-    article = 'Ministers met in Lucca.\n\n"But only Russia can answer that question," a diplomat said.'
+    article = 'Ministers met in Lucca.\n\n"But only Russia can answer that question," Boris Johnson said.'
     (seeds_copy / "wire.jsonl").write_text(
         json.dumps({"source": "Wire", "published_at": "2017-04-11T12:00:00Z", "text": article}) + "\n"
     )
