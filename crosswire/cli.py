@@ -91,6 +91,7 @@ def run(
     from crosswire import progress
     from crosswire.flows.pipeline import ValidationFailed, crosswire_pipeline
     from crosswire.flows.prefect_api import prefect_api
+    from crosswire.store.migrations import SchemaError
     from crosswire.store.run_lock import RunLocked
     from crosswire.store.warehouse import WarehouseLocked
 
@@ -126,6 +127,9 @@ def run(
         raise typer.Exit(1) from None
     except (WarehouseLocked, RunLocked) as error:
         console.print(f"[bold red]Warehouse busy[/]: {error}")
+        raise typer.Exit(2) from None
+    except SchemaError as error:
+        console.print(f"[bold red]Warehouse schema[/]: {error}")
         raise typer.Exit(2) from None
     finally:
         progress.install(None)
@@ -164,6 +168,8 @@ def query(
     """Run SQL on a read-only connection to the warehouse and print a table."""
     import duckdb
 
+    from crosswire.project import find_project
+    from crosswire.store.migrations import version_note
     from crosswire.store.warehouse import WAREHOUSE_FILE, connect
 
     db_path = data_dir / WAREHOUSE_FILE
@@ -171,6 +177,8 @@ def query(
         console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
         raise typer.Exit(2)
     con = connect(db_path, read_only=True, wait_seconds=10)
+    if note := version_note(con, find_project().migrations_dir):
+        console.print(f"[yellow]note[/]: {note}")
     con.execute("SET enable_external_access = false")  # SQL reads the warehouse only: no COPY TO, ATTACH
     try:
         result = con.execute(sql)
@@ -187,6 +195,37 @@ def query(
     Console().print(table)
     if len(rows) > limit:
         console.print(f"(first {limit} rows; pass --limit for more)")
+
+
+@app.command()
+def upgrade(
+    data_dir: DataDir = Path(RunConfig.data_dir),
+    project_dir: ProjectDir = None,
+    lock_wait: Annotated[
+        float, typer.Option(help="Seconds to wait for another process holding warehouse.duckdb.")
+    ] = RunConfig.lock_wait_seconds,
+) -> None:
+    """Apply the warehouse's pending migrations (sql/migrations/), as the next run would first."""
+    from crosswire.project import find_project
+    from crosswire.store.migrations import SchemaError
+    from crosswire.store.run_lock import run_lock
+    from crosswire.store.warehouse import WAREHOUSE_FILE
+    from crosswire.store.warehouse import upgrade as upgrade_warehouse
+
+    db_path = data_dir / WAREHOUSE_FILE
+    if not db_path.exists():
+        console.print(f"[red]No warehouse at {db_path}[/]: nothing to upgrade (or pass --data-dir).")
+        raise typer.Exit(2)
+    try:
+        with run_lock(data_dir.absolute(), wait_seconds=lock_wait):
+            applied = upgrade_warehouse(
+                db_path, sql_dir=find_project(project_dir).sql_dir, wait_seconds=lock_wait
+            )
+    except SchemaError as error:
+        console.print(f"[bold red]Warehouse schema[/]: {error}")
+        raise typer.Exit(2) from None
+    names = ", ".join(m.name for m in applied)
+    console.print(f"{db_path}: applied {names}" if applied else f"{db_path} is up to date")
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """The crosswire Prefect flow: the table of contents of one run.
 
-discover files -> read and decode -> normalize -> segment -> deduplicate -> extract
--> write Parquet -> validate (Great Expectations) -> load (DuckDB)
+upgrade the warehouse -> discover files -> read and decode -> normalize -> segment
+-> deduplicate -> extract -> write Parquet -> validate (Great Expectations) -> load (DuckDB)
 
 The tasks (`flows/tasks.py`) are thin wrappers over the stage functions of the `crosswire`
 package; the functions hold the logic and are what the tests call. Changed files are loaded in
@@ -37,6 +37,7 @@ from crosswire.flows.tasks import (
     extract_dates,
     load,
     prepare,
+    upgrade_warehouse,
     validate,
     warehouse_state,
     write_parquet,
@@ -111,6 +112,7 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
     data_dir = Path(config.data_dir).absolute()
     get_run_logger().info("project %s (%s)", project.root, project.describe())
     timings: dict[str, float] = {}
+    _timed(timings, "upgrade", upgrade_warehouse, data_dir, project.sql_dir, config.lock_wait_seconds)
     state = _timed(timings, "state", warehouse_state, data_dir, config.lock_wait_seconds)
     files, rejected = _timed(timings, "discover", discover, config.sources, config.ingest)
     changed, n_unchanged = unchanged_files(files, state.file_manifest)

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from crosswire.batch import PreparedBatch, prepare_files
@@ -29,6 +29,13 @@ from crosswire.ingest.read import IngestConfig, Rejection, SourceFile, discover_
 from crosswire.store import batch_store, warehouse
 from crosswire.store.warehouse import WAREHOUSE_FILE, WarehouseState
 from crosswire.validate.suites import ValidationReport, ValidatorProcess
+
+
+@task(name="upgrade-warehouse", cache_policy=NO_CACHE)
+def upgrade_warehouse(data_dir: Path, sql_dir: Path, lock_wait_seconds: float) -> None:
+    applied = warehouse.upgrade(data_dir / WAREHOUSE_FILE, sql_dir=sql_dir, wait_seconds=lock_wait_seconds)
+    if applied:
+        get_run_logger().info("warehouse upgraded: %s", ", ".join(m.name for m in applied))
 
 
 @task(name="read-warehouse-state", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)

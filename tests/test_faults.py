@@ -34,8 +34,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-# columns that name or time the run that wrote a row: they differ between any two runs
-RUN_COLUMNS = {"run_id", "ingested_at", "started_at", "finished_at", "first_seen_at"}
+# columns that name or time the run that wrote a row or applied a migration: they differ between runs
+RUN_COLUMNS = {"run_id", "ingested_at", "started_at", "finished_at", "first_seen_at", "applied_at"}
 # moments inside a stage where a half-done step could leave something behind, and the call
 # the run stops at
 INSIDE_STAGES = {

@@ -1,7 +1,9 @@
 """Load stage: the DuckDB warehouse at `<data-dir>/warehouse.duckdb`.
 
-- `sql/*.sql` are applied in file-name order on every load (tables are `CREATE ... IF NOT
-  EXISTS`, views `CREATE OR REPLACE`), so a new view file reaches an existing warehouse.
+- Opening it for writing first brings its schema to the code's (`crosswire.store.migrations`):
+  a new warehouse gets the tables of `sql/`, an older one its pending `sql/migrations/`, in one
+  transaction, then the views of `sql/` are re-created; one newer than the code is refused. A run
+  does this first thing (`upgrade`), under its lock, before it reads the warehouse's state.
 - A batch loads in one transaction: fact tables are inserted from the batch's Parquet files,
   then the dimension tables (`sentence_clusters`, `entities`) are recomputed from the facts for
   every key the batch touched, then the `runs` row is written. Either all of it commits or none.
@@ -27,6 +29,7 @@ import pyarrow.parquet as pq
 from crosswire.contract import TABLES
 from crosswire.dedup.sentence_dedup import MemoryIndex
 from crosswire.project import find_project
+from crosswire.store.migrations import Migration, migrate
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 
@@ -72,11 +75,21 @@ def connect(
             time.sleep(0.25)
 
 
-def apply_schema(con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None) -> None:
-    """Apply the project's `sql/` (its tables, then its views), in file-name order."""
-    sql_dir = sql_dir or find_project().sql_dir
-    for path in sorted(sql_dir.glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+def apply_schema(con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None) -> list[Migration]:
+    """Create the project's `sql/` tables, or apply the migrations pending, then its views; the
+    migrations applied (none for a new or current warehouse)."""
+    return migrate(con, sql_dir or find_project().sql_dir)
+
+
+def upgrade(db_path: Path, *, sql_dir: Path | None = None, wait_seconds: float = 60.0) -> list[Migration]:
+    """Apply the migrations pending in an existing warehouse; nothing before the first load makes one."""
+    if not db_path.exists():
+        return []
+    con = connect(db_path, wait_seconds=wait_seconds)
+    try:
+        return apply_schema(con, sql_dir)
+    finally:
+        con.close()
 
 
 def read_state(db_path: Path, *, wait_seconds: float = 60.0) -> WarehouseState:
