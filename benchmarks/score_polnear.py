@@ -212,7 +212,8 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 def _says(quote: dict, surname: str) -> bool:
     pattern = re.compile(rf"\b{re.escape(normalize_text(surname))}\b", re.IGNORECASE)
-    return any(quote.get(f) and pattern.search(quote[f]) for f in ("speaker", "speaker_text"))
+    named = [quote.get("speaker"), *(quote.get("speakers") or [])]
+    return any(name and pattern.search(name) for name in named)
 
 
 def score(articles: list[Article], predicted: dict[str, list[dict]], show_errors: int = 0) -> dict:

@@ -85,6 +85,7 @@ DOC_ID, SENTENCE_CLUSTER_ID, ENTITY_ID = id_pattern("d"), id_pattern("s"), id_pa
 # ISO 8601: a day (2017-04-11), a week (2017-W15), a month (2017-04) or a year (2017)
 ISO_DATE_VALUE = "^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?|-W[0-9]{2})?$"
 
+SPEAKER_KINDS = ("person", "organisation", "description", "pronoun", "none")
 SPEAKER_METHODS = ("named", "pronoun", "title", "organisation", "description", "continuation", "none")
 ENTITY_LABELS = (
     "PERSON",
@@ -340,11 +341,34 @@ QUOTES = Table(
         _c(
             "speaker_method",
             STR,
-            "named, pronoun, title, organisation, continuation, none",
+            "named, pronoun, title, organisation, description, continuation, none",
             False,
             values=SPEAKER_METHODS,
         ),
         _c("cue", STR, "attribution verb or marker ('said', 'told', ':'), when found"),
+        _c(
+            "speaker_kind",
+            STR,
+            "person, organisation, description (kept as written), pronoun (left unresolved), none",
+            False,
+            values=SPEAKER_KINDS,
+        ),
+        _c(
+            "speaker_title",
+            STR,
+            "the speaker's title ('chief economist'), from an apposition or pre-modifier",
+        ),
+        _c(
+            "speaker_affiliation",
+            STR,
+            "organisation the text ties the speaker to ('a spokesman for Ryanair')",
+        ),
+        _c(
+            "speakers",
+            STR_LIST,
+            "every speaker of a coordinated subject ('Lee and Ortiz wrote'); [] when none",
+            False,
+        ),
     ),
     sql_file="070_quotes.sql",
 )

@@ -28,9 +28,11 @@ from crosswire.store.migrations import (
 
 SQL_DIR = PROJECT_ROOT / "sql"
 HEAD = len(find_migrations(SQL_DIR / "migrations"))
+HEAD_NAMES = [path.stem for path in sorted((SQL_DIR / "migrations").glob("[0-9][0-9][0-9]_*.sql"))]
+NEXT, AFTER = f"{HEAD + 1:03d}", f"{HEAD + 2:03d}"  # the numbers of the migrations a test adds
 V0 = Path(__file__).resolve().parent / "data" / "warehouse_v0"
 ADD_COLUMN = "ALTER TABLE quotes ADD COLUMN is_partial BOOLEAN DEFAULT false;"
-BACKFILL = "UPDATE quotes SET is_partial = speaker IS NULL;"  # needs 002's column
+BACKFILL = "UPDATE quotes SET is_partial = speaker IS NULL;"  # needs ADD_COLUMN's column
 
 
 def warehouse_v0(db_path: Path) -> Path:
@@ -121,16 +123,16 @@ def test_a_warehouse_of_the_release_before_migrations_is_version_0_and_a_new_one
 
 
 def test_a_new_warehouse_gets_the_tables_of_sql_and_every_migration_recorded_none_run(tmp_path):
-    # sql/ already has the column 002 adds: had 002 run, ADD COLUMN would fail on it
+    # sql/ already has the column the added migration adds: had it run, ADD COLUMN would fail
     sql_dir = project_sql(
-        tmp_path, {"002_quotes_is_partial.sql": ADD_COLUMN}, "is_partial BOOLEAN DEFAULT false"
+        tmp_path, {f"{NEXT}_quotes_is_partial.sql": ADD_COLUMN}, "is_partial BOOLEAN DEFAULT false"
     )
     db_path = tmp_path / "warehouse.duckdb"
 
     assert open_for_writing(db_path, sql_dir) == []
     assert query(db_path, f"SELECT version, name FROM {VERSION_TABLE} ORDER BY version") == [
-        (1, "001_schema_version"),
-        (2, "002_quotes_is_partial"),
+        *enumerate(HEAD_NAMES, start=1),
+        (HEAD + 1, f"{NEXT}_quotes_is_partial"),
     ]
     assert query(db_path, "SELECT count(*) FROM duckdb_columns() WHERE column_name = 'is_partial'") == [(1,)]
     assert open_for_writing(db_path, sql_dir) == []  # current: nothing to do
@@ -149,17 +151,17 @@ def test_the_project_sql_creates_a_warehouse_at_the_highest_migration(tmp_path):
 def test_an_older_warehouse_gets_its_pending_migrations_in_order_and_keeps_its_rows(tmp_path):
     sql_dir = project_sql(
         tmp_path,
-        {"002_quotes_is_partial.sql": ADD_COLUMN, "003_backfill_is_partial.sql": BACKFILL},
+        {f"{NEXT}_quotes_is_partial.sql": ADD_COLUMN, f"{AFTER}_backfill_is_partial.sql": BACKFILL},
         "is_partial BOOLEAN DEFAULT false",
     )
     db_path = warehouse_v0(tmp_path / "warehouse.duckdb")
 
     assert open_for_writing(db_path, sql_dir) == [
-        "001_schema_version",
-        "002_quotes_is_partial",
-        "003_backfill_is_partial",
+        *HEAD_NAMES,
+        f"{NEXT}_quotes_is_partial",
+        f"{AFTER}_backfill_is_partial",
     ]
-    assert version_of(db_path) == 3
+    assert version_of(db_path) == HEAD + 2
     quotes = query(db_path, "SELECT speaker IS NULL, is_partial FROM quotes")
     assert len(quotes) == len(v0_rows("quotes"))
     assert all(no_speaker == is_partial for no_speaker, is_partial in quotes)
@@ -183,14 +185,17 @@ def test_an_upgraded_warehouse_has_exactly_the_tables_and_views_of_a_new_one(tmp
 def test_a_failing_migration_leaves_the_warehouse_exactly_as_it_was(tmp_path):
     sql_dir = project_sql(
         tmp_path,
-        {"002_quotes_is_partial.sql": ADD_COLUMN, "003_broken.sql": "UPDATE quotes SET no_such_column = 1;"},
+        {
+            f"{NEXT}_quotes_is_partial.sql": ADD_COLUMN,
+            f"{AFTER}_broken.sql": "UPDATE quotes SET no_such_column = 1;",
+        },
     )
     db_path = warehouse_v0(tmp_path / "warehouse.duckdb")
     before = contents(db_path)
 
     with pytest.raises(MigrationFailed) as error:
         open_for_writing(db_path, sql_dir)
-    assert str(sql_dir / "migrations" / "003_broken.sql") in str(error.value)
+    assert str(sql_dir / "migrations" / f"{AFTER}_broken.sql") in str(error.value)
     assert "still at schema version 0" in str(error.value)
     assert contents(db_path) == before  # no version table, no is_partial, the same rows and views
 
@@ -198,7 +203,7 @@ def test_a_failing_migration_leaves_the_warehouse_exactly_as_it_was(tmp_path):
 def test_a_warehouse_newer_than_the_code_is_refused_by_every_writer_naming_both_versions(tmp_path):
     db_path = tmp_path / "warehouse.duckdb"
     newer = project_sql(
-        tmp_path, {"002_quotes_is_partial.sql": ADD_COLUMN}, "is_partial BOOLEAN DEFAULT false"
+        tmp_path, {f"{NEXT}_quotes_is_partial.sql": ADD_COLUMN}, "is_partial BOOLEAN DEFAULT false"
     )
     open_for_writing(db_path, newer)
     before = contents(db_path)
@@ -207,7 +212,7 @@ def test_a_warehouse_newer_than_the_code_is_refused_by_every_writer_naming_both_
         warehouse.load_batch(db_path, tmp_path / "no-batch", {"run_id": "r1"}, sql_dir=SQL_DIR)
     message = str(error.value)
     assert str(db_path) in message
-    assert "schema version 2 (002_quotes_is_partial.sql" in message
+    assert f"schema version {HEAD + 1} ({NEXT}_quotes_is_partial.sql" in message
     assert f"up to version {HEAD}" in message
     assert "Upgrade crosswire" in message
     assert contents(db_path) == before

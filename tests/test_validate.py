@@ -136,6 +136,8 @@ def sound_batch() -> dict[str, pa.Table]:
                     "speaker_entity_id": ANNA,
                     "speaker_method": "named",
                     "cue": "said",
+                    "speaker_kind": "person",
+                    "speakers": ["Anna Smith"],
                 }
             ]
         ),

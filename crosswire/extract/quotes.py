@@ -175,6 +175,10 @@ class Attribution:
     # text consumed by the attribution: where its speaker phrase starts, where the clause ends
     phrase_start: int = 0
     clause_end: int | None = None
+    title: str | None = None  # the speaker's title ("chief economist", "Secretary of State")
+    affiliation: str | None = None  # the organisation the text ties the speaker to
+    also: tuple[str, ...] = ()  # further speakers of a coordinated subject ("Lee and Ortiz wrote")
+    pronoun: str | None = None  # the pronoun the text used, when it stayed unresolved
 
 
 NO_SPEAKER = Attribution(None, None, "none", None)
@@ -263,6 +267,7 @@ class QuoteContext:
         self.gender = {m.entity: m.gender for m in self.persons if m.gender}
         self.quoted: list[tuple[int, int]] = []
         self.parsed: ParsedText | None = None  # the parse of the sentences around the quotes
+        self.entity_labels = {m.entity.entity_id: m.entity.label for m in mentions if m.entity is not None}
 
     def sentence_start(self, position: int) -> int:
         index = bisect_right(self.sentence_starts, position) - 1
@@ -325,9 +330,23 @@ def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
                 "speaker_entity_id": attribution.entity_id,
                 "speaker_method": attribution.method,
                 "cue": attribution.cue,
+                "speaker_kind": _speaker_kind(ctx, attribution),
+                "speaker_title": attribution.title,
+                "speaker_affiliation": attribution.affiliation,
+                "speakers": [attribution.speaker, *attribution.also] if attribution.speaker else [],
             }
         )
     return rows
+
+
+def _speaker_kind(ctx: QuoteContext, attribution: Attribution) -> str:
+    """person, organisation, description, pronoun (one left unresolved) or none."""
+    if attribution.speaker is None:
+        return "pronoun" if attribution.pronoun else "none"
+    if attribution.method in ("organisation", "description"):
+        return attribution.method
+    label = ctx.entity_labels.get(attribution.entity_id) if attribution.entity_id else "PERSON"
+    return "person" if label == "PERSON" else "organisation"
 
 
 def _attribution_parsed(ctx: QuoteContext, span: QuoteSpan) -> Attribution | None:
@@ -340,6 +359,14 @@ def _attribution_parsed(ctx: QuoteContext, span: QuoteSpan) -> Attribution | Non
     if parsed is None:
         return None
     attribution = _resolve_parsed_speaker(ctx, parsed, parsed.speakers[0])
+    first = parsed.speakers[0]
+    others = [_resolve_parsed_speaker(ctx, parsed, other) for other in parsed.speakers[1:]]
+    attribution = replace(
+        attribution,
+        title=attribution.title or first.title,
+        affiliation=attribution.affiliation or first.affiliation,
+        also=tuple(o.speaker for o in others if o.speaker and o.speaker != attribution.speaker),
+    )
     if parsed.cue_start > span.close_mark:  # `"…," X said …`: the clause runs to the end of its
         end = ctx.sentence_end_after(parsed.cue_start)  # sentence, or to a quote it resumes after a
         resumed = (
@@ -364,8 +391,11 @@ def _resolve_parsed_speaker(
             return _organisation_mention(mention, cue, speaker.start_char)
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)  # a place, a nationality
     if head.lower() in ("he", "she"):
-        return _resolve_pronoun(ctx, speaker.head_start, head, cue)
-    if head.lower() in PERSONAL_PRONOUNS or not head[:1].isalpha():
+        resolved = _resolve_pronoun(ctx, speaker.head_start, head, cue)
+        return resolved if resolved.speaker else replace(resolved, pronoun=head)
+    if head.lower() in PERSONAL_PRONOUNS:
+        return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char, pronoun=head)
+    if not head[:1].isalpha():
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
     phrase = text[speaker.start_char : speaker.end_char]
     if head[:1].isupper() and not is_title_word(head):
@@ -766,7 +796,10 @@ def _ends_with(words: list[str], suffix: list[str]) -> bool:
 
 
 def _named(mention: Mention, cue: str, phrase_start: int) -> Attribution:
-    return Attribution(mention.entity.canonical_name, mention.entity.entity_id, "named", cue, phrase_start)
+    entity = mention.entity
+    return Attribution(
+        entity.canonical_name, entity.entity_id, "named", cue, phrase_start, title=mention.title
+    )
 
 
 def _organisation(name: str, entity_id: str | None, cue: str, phrase_start: int) -> Attribution:
@@ -920,7 +953,7 @@ def _continuation(
 def _as_continuation(attribution: Attribution) -> Attribution:
     if attribution.speaker is None:
         return NO_SPEAKER
-    return Attribution(attribution.speaker, attribution.entity_id, "continuation", None)
+    return replace(attribution, method="continuation", cue=None, phrase_start=0, clause_end=None)
 
 
 def _topic_speakers(
