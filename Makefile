@@ -39,7 +39,7 @@ lock:
 
 # the virtual environments; the warehouse in data/ stays (`make clean-data` deletes it)
 clean:
-	rm -rf $(VENV) .venv .venv-3.*
+	rm -rf $(VENV) .venv-3.*
 
 clean-data:
 	@echo "warning: deleting data/ (the warehouse, its Parquet files and run history)"
