@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import json
 import os
 import re
@@ -192,9 +193,10 @@ def _file_problem(path: Path, resolved_root: Path, config: IngestConfig) -> str 
     if path.is_symlink():
         try:
             target = path.resolve(strict=True)
-        except RuntimeError:
-            return "symbolic link loop (following it never reaches a file)"
-        except OSError:
+        except (RuntimeError, OSError) as error:
+            # a loop raises RuntimeError up to Python 3.12, OSError(ELOOP) from 3.13 on
+            if isinstance(error, RuntimeError) or error.errno == errno.ELOOP:
+                return "symbolic link loop (following it never reaches a file)"
             return f"broken symbolic link: its target {os.readlink(path)} does not exist"
         root_dir = resolved_root if resolved_root.is_dir() else resolved_root.parent
         if not config.follow_symlinks and not target.is_relative_to(root_dir):
