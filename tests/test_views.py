@@ -207,3 +207,39 @@ def test_time_mentions_are_loaded_with_their_values(con):
     assert by_text["2014"] == {"text": "2014", "value": "2014", "is_relative": False, "anchor": "explicit"}
     # the seeds carry no publication date: relative mentions are kept, unresolved
     assert by_text["Tuesday"] == {"text": "Tuesday", "value": None, "is_relative": True, "anchor": None}
+
+
+# --- reattributed_quotes ------------------------------------------------------------------------
+
+
+def test_the_seeds_reattribute_nothing_the_secretary_of_state_being_tillerson(con):
+    # one outlet gives part of the statement to "the Secretary of State", the other to Tillerson
+    methods = rows(
+        con,
+        """SELECT DISTINCT q.speaker, q.speaker_method FROM quotes q
+           WHERE q.text LIKE 'and so Russia can be a part%' OR q.text LIKE 'We want to relieve%'""",
+    )
+    assert {m["speaker"] for m in methods} == {"Rex Tillerson"}
+    assert {m["speaker_method"] for m in methods} >= {"title", "named"}
+    assert rows(con, "SELECT * FROM reattributed_quotes") == []
+
+
+def test_a_quote_two_outlets_give_to_different_speakers_is_reattributed(tmp_path):
+    statement = '"We will not raise the fare again this year, whatever the price of fuel does," '
+    corpus = tmp_path / "corpus"
+    for outlet, speaker in (("ledger", "Jane Roe"), ("courier", "John Doe")):
+        (corpus / outlet).mkdir(parents=True)
+        (corpus / outlet / "fares.txt").write_text(
+            f"Fares frozen\n\nThe airline froze its fares on Monday.\n\n{statement}{speaker} said.\n"
+        )
+    db_path = build_warehouse([corpus], tmp_path / "data")
+    connection = duckdb.connect(str(db_path), read_only=True)
+    try:
+        (row,) = rows(connection, "SELECT * FROM reattributed_quotes")
+    finally:
+        connection.close()
+    assert row["speakers"] == ["Jane Roe", "John Doe"] and row["n_sources"] == 2
+    assert {(a["source"], a["speaker"]) for a in row["attributions"]} == {
+        ("ledger", "Jane Roe"),
+        ("courier", "John Doe"),
+    }

@@ -152,6 +152,22 @@ class ParsedText:
                 return ParsedAttribution(verb.text, offset + verb.idx, speakers)
         return None
 
+    def main_subjects_before(self, position: int, sentences: int = 2) -> list[tuple[int, int]]:
+        """Character spans of the main-clause subjects of the parsed sentences before the one
+        holding `position`, nearest first (at most `sentences` sentences back): the candidates a
+        he/she of a reporting clause refers to. Subjects inside quotes and of subordinate clauses
+        ("Asked if Mr Blunkett could return, he replied") do not count."""
+        found: list[tuple[int, int]] = []
+        before = [(offset, sent) for offset, doc in self.parses for sent in doc.sents
+                  if offset + sent.end_char <= position]  # fmt: skip
+        for offset, sent in reversed(before[-sentences:]):
+            verbs = [sent.root, *[c for c in sent.root.children if c.dep_ == "conj" and _is_verb(c)]]
+            for verb in verbs:
+                for subject in (c for c in verb.children if c.dep_ in _SUBJECT_DEPS):
+                    if not self.in_quote(offset + subject.idx):
+                        found.append((offset + subject.idx, offset + subject.idx + len(subject)))
+        return found
+
 
 class _Outside:
     """Whether a token of one parsed window lies outside every quote (narration, not speech)."""

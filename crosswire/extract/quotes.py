@@ -302,7 +302,7 @@ def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
         if not _is_speech(text, span, bool(own and own.speaker) or chained or uttered):
             continue
         # the parse's answer wins when it is a name; otherwise it fills what the rules left empty
-        if parsed and parsed.speaker and parsed.method == "named":
+        if parsed and parsed.speaker and parsed.method in ("named", "pronoun"):
             own = parsed
         if own is None:
             own = _continuation(ctx, spans, index, kept, attributions)
@@ -391,7 +391,9 @@ def _resolve_parsed_speaker(
             return _organisation_mention(mention, cue, speaker.start_char)
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)  # a place, a nationality
     if head.lower() in ("he", "she"):
-        resolved = _resolve_pronoun(ctx, speaker.head_start, head, cue)
+        resolved = _pronoun_from_parse(ctx, speaker.head_start, head, cue) or _resolve_pronoun(
+            ctx, speaker.head_start, head, cue
+        )
         return resolved if resolved.speaker else replace(resolved, pronoun=head)
     if head.lower() in PERSONAL_PRONOUNS:
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char, pronoun=head)
@@ -407,6 +409,26 @@ def _resolve_parsed_speaker(
     if len(phrase.split()) < 2 or phrase.split()[0].casefold() not in DESCRIPTION_DETERMINERS:
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
     return Attribution(phrase, None, "description", cue, speaker.start_char)
+
+
+def _pronoun_from_parse(ctx: QuoteContext, position: int, pronoun: str, cue: str) -> Attribution | None:
+    """he/she as the subject of a reporting clause: the person who is the main-clause subject of
+    the nearest sentence before with one, gender agreeing where the text shows it; else None."""
+    gender = "m" if pronoun.lower() == "he" else "f"
+    sentence_start = ctx.sentence_start(position)
+    for start, end in ctx.parsed.main_subjects_before(sentence_start) if ctx.parsed else ():
+        if ctx.text[start:end].lower() in PERSONAL_PRONOUNS:
+            continue  # "He told ... He said": the same person, named further back
+        mention = _mention_over(ctx, start, end)
+        if mention is None or mention.label != "PERSON" or mention.entity is None:
+            return None  # a described subject ("the 25-year-old Dubliner") may be who "he" is
+        if len(mention.entity.canonical_name.split()) < 2:
+            return None
+        if ctx.gender.get(mention.entity, gender) == gender:
+            return Attribution(
+                mention.entity.canonical_name, mention.entity.entity_id, "pronoun", cue, position
+            )
+    return None
 
 
 def _unrecognized_name(
