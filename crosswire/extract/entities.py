@@ -80,6 +80,7 @@ from crosswire.text.lexicon import (
     NAME_STYLES,
     NOT_FIRST_NAMES,
     ORG_NAME_ENDINGS,
+    REPORTING_VERBS,
     SENTENCE_CONNECTIVES,
     SPEECH_VERBS,
     TITLE_CONNECTORS,
@@ -243,6 +244,7 @@ def clean_mentions(text: str, spans: list[tuple[int, int, str]], fuzzy_min_lette
         if end > start and any(ch.isupper() or ch.isdigit() for ch in text[start:end]):
             mentions.append(Mention(start, end, text[start:end], label, title_start=start))
     mentions += _untagged_titled_names(text, mentions, spans)
+    _names_after_a_quote(text, mentions)
     for mention in mentions:
         _split_title(text, mention)
     _repair_labels(mentions, fuzzy_min_letters)
@@ -257,6 +259,24 @@ def clean_mentions(text: str, spans: list[tuple[int, int, str]], fuzzy_min_lette
     for mention in repeats:
         _split_title(text, mention)
     return sorted(kept + repeats, key=lambda m: m.start_char)
+
+
+def _names_after_a_quote(text: str, mentions: list[Mention]) -> None:
+    """`"…," Doug Usher, director of research, said`: the small model tags a name right after a
+    closing quote mark WORK_OF_ART; a capitalised run of two to five words there, followed by a
+    comma or a verb of saying, is the speaker's name (PERSON)."""
+    for mention in mentions:
+        if mention.label != "WORK_OF_ART" or '"' in mention.text:
+            continue
+        words = mention.text.split()
+        after = _NEXT_WORD.match(text, mention.end_char)
+        if (
+            2 <= len(words) <= 5
+            and all(w[:1].isupper() for w in words)
+            and re.search(r'[,?!.]" *$', text[max(0, mention.start_char - 4) : mention.start_char])
+            and (text.startswith(",", mention.end_char) or (after and after.group(1) in REPORTING_VERBS))
+        ):
+            mention.label = "PERSON"
 
 
 def _not_persons(mentions: list[Mention]) -> None:
