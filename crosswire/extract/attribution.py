@@ -109,7 +109,9 @@ class ParsedText:
         index = bisect_right(self.quote_opens, position) - 1
         return index >= 0 and position < self.quoted[index][1]
 
-    def attribute(self, start_char: int, end_char: int, open_mark: int) -> ParsedAttribution | None:
+    def attribute(
+        self, start_char: int, end_char: int, open_mark: int, close_mark: int | None = None
+    ) -> ParsedAttribution | None:
         """The attribution of the quote whose words are text[start_char:end_char]."""
         found = self.doc_at(start_char)
         if found is None:
@@ -130,6 +132,27 @@ class ParsedText:
         before = self.text[:open_mark].rstrip()
         if before.endswith(":"):
             return self._colon_introduction(len(before) - 1)
+        if close_mark is not None:
+            return self._attribution_sentence_after(close_mark)
+        return None
+
+    def _attribution_sentence_after(self, close_mark: int) -> ParsedAttribution | None:
+        """`"…, who knows?" Trump told ITV in an interview …`: the parser ends the sentence at the
+        question mark, so the attribution is the next sentence; it counts when that sentence starts
+        right after the closing mark and its main verb reports speech."""
+        found = self.doc_at(close_mark + 1)
+        if found is None:
+            return None
+        offset, doc = found
+        for sent in doc.sents:
+            if not 0 < offset + sent.start_char - close_mark <= 2:
+                continue
+            root = sent.root
+            subject_first = any(c.dep_ in _SUBJECT_DEPS and c.i < root.i for c in root.children)
+            if root.lower_ in REPORTING_VERBS and subject_first and self.text[close_mark - 1] in "?!":
+                speakers = _subjects(root, offset, _Outside(self, offset))
+                if speakers:
+                    return ParsedAttribution(root.text, offset + root.idx, speakers)
         return None
 
     def _colon_introduction(self, colon: int) -> ParsedAttribution | None:
@@ -214,7 +237,8 @@ def _governing_verb(inside: list[Token], inside_ids: set[int], outside: _Outside
 
 def _subjects(verb: Token, offset: int, outside: _Outside) -> tuple[ParsedSpeaker, ...]:
     for _ in range(_MAX_CLIMB):
-        subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
+        # a subject inside a quote is what was said, never who said it (a misparse)
+        subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS and outside(c)]
         if subjects:
             subject = subjects[0]
             heads = [subject, *[c for c in subject.children if c.dep_ == "conj"]]
@@ -224,9 +248,9 @@ def _subjects(verb: Token, offset: int, outside: _Outside) -> tuple[ParsedSpeake
             continue
         # a misparsed inversion: a name right before the verb, after the quote (`"…," Trump barked`)
         before = verb.nbor(-1) if verb.i > 0 else None
-        if before is not None and before.tag_ == "NNP":
+        if before is not None and before.tag_ == "NNP" and outside(before):
             start = before
-            while start.i > 0 and start.nbor(-1).tag_ == "NNP":
+            while start.i > 0 and start.nbor(-1).tag_ == "NNP" and outside(start.nbor(-1)):
                 start = start.nbor(-1)
             return (ParsedSpeaker(offset + start.idx, offset + before.idx + len(before), offset + before.idx,
                                   offset + before.idx + len(before)),)  # fmt: skip

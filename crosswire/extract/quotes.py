@@ -355,7 +355,7 @@ def _attribution_parsed(ctx: QuoteContext, span: QuoteSpan) -> Attribution | Non
     written (`a spokesman for the airline`). Places and nationalities are never speakers."""
     if ctx.parsed is None:
         return None
-    parsed = ctx.parsed.attribute(span.start_char, span.end_char, span.open_mark)
+    parsed = ctx.parsed.attribute(span.start_char, span.end_char, span.open_mark, span.close_mark)
     if parsed is None:
         return None
     attribution = _resolve_parsed_speaker(ctx, parsed, parsed.speakers[0])
