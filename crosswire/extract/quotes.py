@@ -100,6 +100,8 @@ from crosswire.text.lexicon import (
     PERSONAL_PRONOUNS,
     PREPOSITIONS,
     PREPOSITIONS_AND_DETERMINERS,
+    REPORTING_PARTICIPLES,
+    REPORTING_VERBS,
     SPEECH_PARTICIPLES,
     SPEECH_PHRASES,
     SPEECH_VERBS,
@@ -406,7 +408,15 @@ def _resolve_parsed_speaker(
         titled = _resolve_title(ctx, [head], speaker.start_char, cue, speaker.start_char)
         if titled.speaker:
             return titled
-    if len(phrase.split()) < 2 or phrase.split()[0].casefold() not in DESCRIPTION_DETERMINERS:
+    words = phrase.split()
+    described = len(words) >= 2 and (
+        words[0].casefold() in DESCRIPTION_DETERMINERS or _POSSESSIVE_OPENING.match(phrase)
+    )
+    # a description speaks only through a verb of saying: "the first incident came" is no speaker
+    reports = (
+        cue.casefold() in REPORTING_VERBS or cue.casefold() in REPORTING_PARTICIPLES or cue == "according to"
+    )
+    if not (described and reports):
         return replace(NO_SPEAKER, cue=cue, phrase_start=speaker.start_char)
     return Attribution(phrase, None, "description", cue, speaker.start_char)
 
@@ -470,6 +480,9 @@ def _mention_over(ctx: QuoteContext, start: int, end: int) -> Mention | None:
 
 
 _UTTERANCE_END = (",", ".", "!", "?")
+_POSSESSIVE_OPENING = re.compile(
+    r"(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*'s?\s"
+)  # "Hillary Clinton's right-hand woman"
 
 
 def _is_speech(text: str, span: QuoteSpan, attributed: bool) -> bool:
