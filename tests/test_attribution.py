@@ -100,3 +100,13 @@ def test_a_place_is_never_a_speaker(nlp):
     )
     quote = speaker_of(nlp, text, "We are delighted")
     assert quote["speaker"] != "Edinburgh"
+
+
+def test_a_name_and_a_colon_introduce_the_quote_in_list_layouts(nlp):
+    text = (
+        "What the pollsters said this week.\n\n"
+        'Turnout models - Frank Newport and Jim Harter: "We found that turnout was higher than '
+        'every model assumed in the final week."'
+    )
+    quote = speaker_of(nlp, text, "We found that turnout")
+    assert set(quote["speakers"]) == {"Frank Newport", "Jim Harter"}

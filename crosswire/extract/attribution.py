@@ -167,13 +167,14 @@ class ParsedText:
         if colon_token is None:
             return None
         outside = _Outside(self, offset)
-        verbs = [t for t in colon_token.sent if t.i < colon_token.i and _is_verb(t) and outside(t)]
+        clause = _clause_before(colon_token)
+        verbs = [t for t in clause if _is_verb(t) and outside(t)]
         speech = [t for t in verbs if t.lower_ in REPORTING_VERBS or t.lower_ in REPORTING_PARTICIPLES]
         for verb in [*reversed(speech), *reversed(verbs)]:
             speakers = _subjects(verb, offset, outside)
             if speakers:
                 return ParsedAttribution(verb.text, offset + verb.idx, speakers)
-        return None
+        return _name_before_colon(colon_token, offset)
 
     def main_subjects_before(self, position: int, sentences: int = 2) -> list[tuple[int, int]]:
         """Character spans of the main-clause subjects of the parsed sentences before the one
@@ -190,6 +191,50 @@ class ParsedText:
                     if not self.in_quote(offset + subject.idx):
                         found.append((offset + subject.idx, offset + subject.idx + len(subject)))
         return found
+
+
+def _clause_before(colon: Token) -> list[Token]:
+    """The tokens of the colon's sentence before it, after the last dash ("The interplay has been
+    important - Philip Bump:" is Philip Bump's introduction)."""
+    start = colon.sent.start
+    for token in colon.sent:
+        if token.i < colon.i and token.text in ("-", "--", "–", "—"):
+            start = token.i + 1
+    return [t for t in colon.sent if start <= t.i < colon.i]
+
+
+def _name_before_colon(colon: Token, offset: int) -> ParsedAttribution | None:
+    """`SMITH: "…"`, `Frank Newport and Jim Harter: "…"`, `Jane Roe, The Daily Ledger: "…"`: with
+    no verb, the proper names of the last clause before the colon (after a dash or the sentence
+    start): the first run of names speaks, coordinated runs speak too, one after a comma is the
+    speaker's affiliation."""
+    clause = _clause_before(colon)
+    if not clause or not all(t.tag_ in ("NNP", "NNPS", ",", "CC", "POS") for t in clause):
+        return None
+    runs: list[list[Token]] = [[]]
+    separators: list[str] = []
+    for token in clause:
+        if token.tag_ in ("NNP", "NNPS", "POS"):
+            runs[-1].append(token)
+        elif runs[-1]:
+            separators.append(token.text)
+            runs.append([])
+    runs = [run for run in runs if run]
+    if not runs:
+        return None
+    speakers, affiliation = [runs[0]], None
+    for separator, run in zip(separators, runs[1:], strict=False):
+        if separator == ",":
+            affiliation = affiliation or run
+        else:
+            speakers.append(run)
+
+    def speaker(run: list[Token]) -> ParsedSpeaker:
+        start, head, end = offset + run[0].idx, offset + run[-1].idx, offset + run[-1].idx + len(run[-1])
+        named_affiliation = " ".join(t.text for t in affiliation) if affiliation else None
+        return ParsedSpeaker(start, end, head, end, affiliation=named_affiliation)
+
+    return ParsedAttribution(":", offset + colon.idx, tuple(speaker(run) for run in speakers))
 
 
 class _Outside:
@@ -228,9 +273,9 @@ def _governing_verb(inside: list[Token], inside_ids: set[int], outside: _Outside
     for token in inside:  # a reporting verb hanging from the quote's own words
         for child in token.children:
             reports = child.dep_ in _REPORTING_CHILD_DEPS and _is_verb(child) and outside(child)
-            if reports and (
-                child.i > max(inside_ids) or any(c.dep_ in _SUBJECT_DEPS for c in child.children)
-            ):
+            # after the quote any verb may report it (`"…," Trump barked`); before it, only a
+            # verb of saying (not "The interplay has been important - X: "…"")
+            if reports and (child.i > max(inside_ids) or child.lower_ in REPORTING_VERBS):
                 return child
     return None
 

@@ -145,7 +145,7 @@ REPORTING_VERBS = SPEECH_VERBS | frozenset(
     retorted echo echoes echoed counter counters countered boom boomed bark barked shout shouts
     shouted yell yells yelled tweet tweets write say tell ask add explain warn insist argue claim
     declare label labels labeled labelled call calls called describe describes described dub
-    dubbed brand branded""".split()
+    dubbed brand branded shot""".split()
 )
 # a quote that is a verb's object or predicate is speech only after these (`calling him "a stiff"`)
 REPORTING_PARTICIPLES = frozenset(SPEECH_PARTICIPLES) | {"calling", "describing"}
