@@ -8,14 +8,13 @@ by the warehouse's file manifest and document ids instead.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from crosswire.batch import PreparedBatch, prepare_files
+from crosswire.batch import prepare_files
 from crosswire.dedup.sentence_dedup import (
     DedupConfig,
     DedupResult,
@@ -50,16 +49,10 @@ def discover(sources: tuple[str, ...], config: IngestConfig) -> tuple[list[Sourc
     return discover_files([Path(s) for s in sources], config)
 
 
-@task(name="read-normalize-segment", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
-def prepare(
-    files: list[SourceFile],
-    known_doc_ids: set[str],
-    run_id: str,
-    ingested_at: datetime,
-    config: IngestConfig,
-    dedup_config: DedupConfig | None = None,
-) -> PreparedBatch:
-    return prepare_files(files, known_doc_ids, run_id, ingested_at, config, dedup_config)
+# read, normalize, segment and sign one share of the files: the task is the function itself
+prepare = task(name="read-normalize-segment", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)(
+    prepare_files
+)
 
 
 @task(name="deduplicate", cache_policy=NO_CACHE)

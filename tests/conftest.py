@@ -36,6 +36,17 @@ def seeds_copy(tmp_path: Path) -> Path:
     return target
 
 
+def query(db_path: Path, sql: str) -> list[tuple]:
+    """Rows of `sql` on a read-only connection to the warehouse at `db_path`."""
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def bbc_file(relative: str) -> Path:
     """A file of the shared BBC corpus; the test is skipped where the corpus is absent."""
     path = SHARED_BBC / relative

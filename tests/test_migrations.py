@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tarfile
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, query
 from crosswire.cli import app
 from crosswire.store import warehouse
 from crosswire.store.migrations import (
@@ -39,8 +40,12 @@ def warehouse_v0(db_path: Path) -> Path:
     """A warehouse as the release before migrations left it: its `sql/`, one run's rows."""
     con = duckdb.connect(str(db_path))
     try:
-        for path in sorted((V0 / "sql").glob("*.sql")):
-            con.execute(path.read_text(encoding="utf-8"))
+        with tarfile.open(V0 / "sql.tar.gz") as archive:
+            members = sorted(
+                (m for m in archive.getmembers() if m.name.endswith(".sql")), key=lambda m: m.name
+            )
+            for member in members:
+                con.execute(archive.extractfile(member).read().decode("utf-8"))
         for path in sorted((V0 / "rows").glob("*.parquet")):
             con.execute(f"INSERT INTO {path.stem} SELECT * FROM read_parquet(?)", [str(path)])
     finally:
@@ -70,14 +75,6 @@ def open_for_writing(db_path: Path, sql_dir: Path) -> list[str]:
     con = duckdb.connect(str(db_path))
     try:
         return [migration.name for migration in warehouse.apply_schema(con, sql_dir)]
-    finally:
-        con.close()
-
-
-def query(db_path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
     finally:
         con.close()
 

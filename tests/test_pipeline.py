@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SEEDS
+from conftest import SEEDS, query
 from crosswire.cli import app
 from crosswire.contract import TABLES
 from crosswire.flows.pipeline import crosswire_pipeline
@@ -23,14 +23,6 @@ def snapshot(db_path: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         return {name: sorted(map(repr, con.table(name).fetchall())) for name in TABLES if name != "runs"}
-    finally:
-        con.close()
-
-
-def query(db_path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
     finally:
         con.close()
 
