@@ -110,3 +110,12 @@ def test_a_name_and_a_colon_introduce_the_quote_in_list_layouts(nlp):
     )
     quote = speaker_of(nlp, text, "We found that turnout")
     assert set(quote["speakers"]) == {"Frank Newport", "Jim Harter"}
+
+
+def test_a_place_speaking_by_metonymy_is_no_speaker(nlp):
+    text = (
+        "Four men were held at the base for two years.\n\n"
+        'Washington has claimed all four "trained at camps run by the group and remain a danger".'
+    )
+    quote = speaker_of(nlp, text, "trained at camps")
+    assert quote["speaker"] is None

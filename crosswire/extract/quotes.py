@@ -767,12 +767,13 @@ def _noun_phrase_words(text: str, start: int, hi: int) -> list[re.Match]:
 
 
 def _is_organisation(mention: Mention) -> bool:
-    """ORG, GPE, FAC or a plural NORP ('the Conservatives'), not a bare title ('the Bishop')."""
+    """ORG or a plural NORP ('the Conservatives'), not a bare title ('the Bishop'). A place is never
+    a speaker, not even by metonymy ("Washington has claimed"): who speaks for it is not said."""
     if mention.label == "PERSON" or all(is_title_word(w) for w in mention.text.split()):
         return False
     if mention.label == "NORP":
         return mention.text.endswith("s") and not mention.text.endswith("ss")  # not "Swiss"
-    return mention.label in ("ORG", "GPE", "FAC")
+    return mention.label == "ORG"
 
 
 def _noun_phrase(
