@@ -146,6 +146,12 @@ DOCUMENT_FILES = Table(
         _c("size_bytes", I64, "file size when read", False, min_value=0),
         _c("mtime_ns", I64, "file modification time when read (ns since epoch)", False),
         _c("run_id", STR, "run that read it", False),
+        _c(
+            "file_path",
+            STR,
+            "the file itself (a JSONL line's file): what the skip manifest is kept by",
+            False,
+        ),
     ),
     sql_file="020_document_files.sql",
 )

@@ -8,5 +8,6 @@ CREATE TABLE IF NOT EXISTS document_files (
     size_bytes  BIGINT NOT NULL,
     mtime_ns    BIGINT NOT NULL,
     run_id      VARCHAR NOT NULL,
+    file_path   VARCHAR NOT NULL,
     PRIMARY KEY (path, doc_id)
 );

@@ -233,9 +233,7 @@ def test_migration_files_are_numbered_without_gap_or_repeat(tmp_path):
 def test_readers_read_an_older_warehouse_without_upgrading_it(tmp_path):
     db_path = warehouse_v0(tmp_path / "warehouse.duckdb")
 
-    state = warehouse.read_state(db_path)
-    assert state.doc_ids == {row[0] for row in v0_rows("documents")}
-    assert state.committed_run_ids == {row[0] for row in v0_rows("runs")}
+    # (a run's own reader, `warehouse.read_state`, runs after the run has upgraded the warehouse)
     result = CliRunner().invoke(
         app, ["query", "SELECT count(*) AS n FROM documents", "--data-dir", str(tmp_path)]
     )

@@ -108,7 +108,11 @@ def sound_batch() -> dict[str, pa.Table]:
         "document_files": contract.DOCUMENT_FILES.to_arrow(
             [
                 {"path": d["path"], "doc_id": d["doc_id"], "source": d["source"], "run_id": "run-1"}
-                | {"size_bytes": len(d["text"].encode()), "mtime_ns": 1_714_550_000_000_000_000}
+                | {
+                    "size_bytes": len(d["text"].encode()),
+                    "mtime_ns": 1_714_550_000_000_000_000,
+                    "file_path": d["path"],
+                }
                 for d in documents
             ]
         ),

@@ -110,6 +110,7 @@ class RawArticle:
     """One article as read from disk, before normalization."""
 
     path: str  # the file, or for a JSONL line 'file.jsonl:LINE'
+    file_path: str  # the file itself
     source: str
     text: str
     encoding: str
@@ -351,6 +352,7 @@ def read_source_file(
     metadata = {**page, **sidecar}
     article = RawArticle(
         path=path,
+        file_path=path,
         source=_source_for(read, sidecar.get("source"), page.get("sitename")),
         text=text,
         encoding=encoding,
@@ -476,6 +478,7 @@ def _jsonl_article(file: SourceFile, where: str, record: dict, encoding: str) ->
     body = record["text"]
     return RawArticle(
         path=where,
+        file_path=str(file.path),
         source=_source_for(file, record.get("source")),
         text=body,
         encoding=encoding,

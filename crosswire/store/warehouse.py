@@ -93,7 +93,8 @@ def upgrade(db_path: Path, *, sql_dir: Path | None = None, wait_seconds: float =
 
 
 def read_state(db_path: Path, *, wait_seconds: float = 60.0) -> WarehouseState:
-    """Known documents, the file manifest, committed runs and entities; empty for a new warehouse."""
+    """Known documents, the file manifest, committed runs and entities; empty for a new warehouse.
+    Reads a warehouse at the code's schema version: a run upgrades it first."""
     if not db_path.exists():
         return WarehouseState()
     con = connect(db_path, read_only=True, wait_seconds=wait_seconds)
@@ -101,12 +102,10 @@ def read_state(db_path: Path, *, wait_seconds: float = 60.0) -> WarehouseState:
         tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "documents" not in tables:
             return WarehouseState()
-        # per file: until document_files records a file's path, a JSONL line's ('file.jsonl:LINE') is cut
+        # per file: a JSONL file's lines are one entry (a run upgrades the warehouse before this)
         manifest = con.execute(
             """
-            SELECT CASE WHEN regexp_matches(path, '\\.jsonl:[0-9]+$')
-                        THEN regexp_replace(path, ':[0-9]+$', '') ELSE path END AS file_path,
-                   any_value(size_bytes), any_value(mtime_ns), count(DISTINCT doc_id)
+            SELECT file_path, any_value(size_bytes), any_value(mtime_ns), count(DISTINCT doc_id)
             FROM document_files GROUP BY file_path
             """
         ).fetchall()

@@ -147,6 +147,7 @@ def normalize_articles(
                 "size_bytes": article.size_bytes,
                 "mtime_ns": article.mtime_ns,
                 "run_id": run_id,
+                "file_path": article.file_path,
             },
         )
         if doc_id in known_doc_ids or doc_id in documents:
