@@ -28,6 +28,7 @@ parse's answer is not a name); only the sentence holding the quote and the one b
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -70,16 +71,32 @@ class ParsedAttribution:
 def parse_windows(
     text: str, sentences: list[tuple[int, int, int]], quotes: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
-    """The character windows to parse: each sentence that holds part of a quote, and the sentence
-    before it (an introduction ending in a colon, `He said:`), merged where they touch."""
+    """The character windows to parse, merged where they touch within a paragraph: each sentence
+    that holds part of a quote that may be speech (not a scare quote: three words or fewer with no
+    closing punctuation), and the sentence before it when that one ends in a colon (`He said:`)
+    or the quote's sentence has a he/she to resolve against its main-clause subject."""
     if not quotes or not sentences:
         return []
     starts = [start for start, _, _ in sentences]
     wanted: set[int] = set()
     for quote_start, quote_end in quotes:
+        quoted = text[quote_start:quote_end]
+        if len(quoted.split()) <= 3 and not quoted.rstrip().endswith((",", ".", "!", "?")):
+            continue
         first = max(0, bisect_right(starts, quote_start) - 1)
         last = max(0, bisect_right(starts, max(quote_start, quote_end - 1)) - 1)
-        wanted.update(range(max(0, first - 1), last + 1))
+        wanted.update(range(first, last + 1))
+        if first and _needs_sentence_before(
+            text, sentences[first - 1], sentences[last], quote_start, quote_end
+        ):
+            wanted.add(first - 1)
+        after = last + 1  # `"…?" Trump said of Apple`: the attribution is the next sentence
+        if (
+            after < len(sentences)
+            and sentences[after][2] == sentences[last][2]
+            and quote_end >= sentences[last][1] - 2
+        ):
+            wanted.add(after)
     windows: list[list[int]] = []
     for index in sorted(wanted):  # a window never crosses a paragraph break: the parser would
         start, end, paragraph = sentences[index]  # join a paragraph's last clause to the next's
@@ -88,6 +105,20 @@ def parse_windows(
         else:
             windows.append([start, end])
     return [(start, end) for start, end in windows]
+
+
+_HE_SHE = re.compile(r"\b(?:he|she|He|She)\b")
+
+
+def _needs_sentence_before(
+    text: str, before: tuple[int, int, int], last: tuple[int, int, int], quote_start: int, quote_end: int
+) -> bool:
+    """The sentence before ends in a colon, or the narration around the quote (up to the end of
+    its last sentence) has a he/she."""
+    if text[before[0] : before[1]].rstrip().endswith(":"):
+        return True
+    around = text[before[1] : quote_start] + text[quote_end : max(quote_end, last[1])]
+    return bool(_HE_SHE.search(around))
 
 
 class ParsedText:

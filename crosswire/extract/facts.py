@@ -124,8 +124,8 @@ def recognize_entities(nlp: Language, texts: list[str], batch_size: int) -> list
         (piece, (text_idx, offset)) for text_idx, text in enumerate(texts) for offset, piece in _pieces(text)
     )
     found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
-    with nlp.select_pipes(enable=NER_COMPONENTS):
-        parsed = list(nlp.pipe(pieces, as_tuples=True, batch_size=batch_size))
+    # `disable` per call, not select_pipes: threads of one Dask worker share this pipeline
+    parsed = nlp.pipe(pieces, as_tuples=True, batch_size=batch_size, disable=_others(nlp, NER_COMPONENTS))
     for doc, (text_idx, offset) in parsed:
         found[text_idx].extend(
             (offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents
@@ -145,11 +145,15 @@ def parse_quote_sentences(nlp: Language, contexts: dict[str, QuoteContext], batc
         for start, end in parse_windows(ctx.text, ctx.sentences, quotes):
             windows.append((ctx.text[start:end], (doc_id, start)))
     parses: dict[str, list[tuple[int, Doc]]] = {doc_id: [] for doc_id in contexts}
-    with nlp.select_pipes(enable=PARSE_COMPONENTS):
-        for doc, (doc_id, start) in nlp.pipe(windows, as_tuples=True, batch_size=batch_size):
-            parses[doc_id].append((start, doc))
+    disabled = _others(nlp, PARSE_COMPONENTS)
+    for doc, (doc_id, start) in nlp.pipe(windows, as_tuples=True, batch_size=batch_size, disable=disabled):
+        parses[doc_id].append((start, doc))
     for doc_id, ctx in contexts.items():
         ctx.parsed = ParsedText(ctx.text, parses[doc_id], quoted[doc_id])
+
+
+def _others(nlp: Language, components: list[str]) -> list[str]:
+    return [name for name in nlp.pipe_names if name not in components]
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:
