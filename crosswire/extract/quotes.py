@@ -773,7 +773,8 @@ def _is_organisation(mention: Mention) -> bool:
         return False
     if mention.label == "NORP":
         return mention.text.endswith("s") and not mention.text.endswith("ss")  # not "Swiss"
-    return mention.label == "ORG"
+    # the entity's label, over all its mentions: "Edinburgh" tagged ORG in "Duke of Edinburgh"
+    return mention.label == "ORG" and (mention.entity is None or mention.entity.label == "ORG")
 
 
 def _noun_phrase(
