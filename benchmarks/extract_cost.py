@@ -12,7 +12,6 @@ The share of sentences the parse reads (`parse_windows`) is reported too.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -21,6 +20,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.report import emit
 from crosswire.extract.attribution import parse_windows
 from crosswire.extract.facts import ExtractConfig, extract_facts, load_nlp
 from crosswire.extract.quotes import QuoteContext, quote_spans
@@ -89,9 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_with_to_without": round(medians["with_parse"] / medians["without_parse"], 3),
         "load_average": os.getloadavg(), "cpus": os.cpu_count(),
     }  # fmt: skip
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    emit(result, args.json)
     return 0
 
 

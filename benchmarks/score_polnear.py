@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import re
 import sys
 import time
@@ -41,6 +40,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.report import emit
 from crosswire.extract.facts import ExtractConfig, extract_facts, load_nlp
 from crosswire.ids import stable_id
 from crosswire.text.normalize import normalize_text
@@ -297,9 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     for error in result.pop("errors"):
         print(error)
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    emit(result, args.json)
     return 0
 
 
