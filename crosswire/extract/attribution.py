@@ -126,7 +126,8 @@ class ParsedText:
 
     def __init__(self, text: str, parses: list[tuple[int, Doc]], quoted: list[tuple[int, int]]) -> None:
         self.text = text
-        self.parses = sorted(parses, key=lambda p: p[0])
+        # a window the parser did not annotate (never expected) is left out rather than read
+        self.parses = sorted((p for p in parses if p[1].has_annotation("DEP")), key=lambda p: p[0])
         self.quoted = sorted(quoted)  # (open_mark, close_mark) of every quote, kept or not
         self.quote_opens = [open_mark for open_mark, _ in self.quoted]
 
