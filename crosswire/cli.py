@@ -159,6 +159,17 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     console.print(f'Try: .venv/bin/crosswire query "{EXAMPLE_QUERY}"{data_flag}')
 
 
+def _existing_warehouse(data_dir: Path) -> Path:
+    """The warehouse file under `data_dir`; exit 2 with a hint when there is none yet."""
+    from crosswire.store.warehouse import WAREHOUSE_FILE
+
+    db_path = data_dir / WAREHOUSE_FILE
+    if not db_path.exists():
+        console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
+        raise typer.Exit(2)
+    return db_path
+
+
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse (read-only).")],
@@ -170,12 +181,9 @@ def query(
 
     from crosswire.project import find_project
     from crosswire.store.migrations import version_note
-    from crosswire.store.warehouse import WAREHOUSE_FILE, connect
+    from crosswire.store.warehouse import connect
 
-    db_path = data_dir / WAREHOUSE_FILE
-    if not db_path.exists():
-        console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
-        raise typer.Exit(2)
+    db_path = _existing_warehouse(data_dir)
     con = connect(db_path, read_only=True, wait_seconds=10)
     if note := version_note(con, find_project().migrations_dir):
         console.print(f"[yellow]note[/]: {note}")
@@ -274,12 +282,9 @@ def search(
     limit: Annotated[int, typer.Option(help="Sentences to show at most.")] = 20,
 ) -> None:
     """Find sentences by full-text search, with their sources and clusters."""
-    from crosswire.store.warehouse import WAREHOUSE_FILE, search_sentences
+    from crosswire.store.warehouse import search_sentences
 
-    db_path = data_dir / WAREHOUSE_FILE
-    if not db_path.exists():
-        console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
-        raise typer.Exit(2)
+    db_path = _existing_warehouse(data_dir)
     rows = search_sentences(db_path, words, limit=limit)
     table = Table("score", "source", "cluster (sources)", "sentence")
     for row in rows:

@@ -336,7 +336,7 @@ def _subjects(verb: Token, offset: int, outside: _Outside) -> tuple[ParsedSpeake
 
 
 def _speaker(head: Token, offset: int) -> ParsedSpeaker:
-    kept = [t for t in _phrase_tokens(head)]
+    kept = _phrase_tokens(head)
     start, end = kept[0], kept[-1]
     title = affiliation = None
     name_span = None
