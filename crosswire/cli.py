@@ -40,7 +40,12 @@ DaskAddress = Annotated[
 ]
 Sources = Annotated[
     list[Path] | None,
-    typer.Option("--source", "-s", help="File or folder of .txt/.jsonl/.html (repeatable)."),
+    typer.Option(
+        "--source",
+        "-s",
+        help="File or folder to read, as PATH or OUTLET=PATH to name its outlet (repeatable). Formats: "
+        ".txt, .html, .jsonl(.gz/.zst), .parquet, .csv, .warc(.gz).",
+    ),
 ]
 EXAMPLE_QUERY = "select canonical_text, sources from cross_source_sentences"
 
@@ -74,8 +79,19 @@ def run(
     workers: Workers = RunConfig.workers,
     dask_address: DaskAddress = RunConfig.dask_address,
     max_file_mb: Annotated[
-        float, typer.Option(help="Reject files larger than this many MiB (rejected_files says so).")
+        float,
+        typer.Option(
+            help="Reject files larger than this many MiB (rejected_files says so); in JSONL, Parquet, "
+            "CSV, WARC and compressed files, each record larger."
+        ),
     ] = DEFAULT_MAX_FILE_MB,
+    max_doc_chars: Annotated[
+        int,
+        typer.Option(
+            help="Reject documents (a file, JSONL line, table row or WARC record) longer than this "
+            "many characters (rejected_files says so); the rest of their file still loads."
+        ),
+    ] = IngestConfig.max_doc_chars,
     follow_symlinks: Annotated[
         bool,
         typer.Option(
@@ -119,6 +135,7 @@ def run(
                     workers=workers,
                     dask_address=dask_address,
                     max_file_mb=max_file_mb,
+                    max_doc_chars=max_doc_chars,
                     follow_symlinks=follow_symlinks,
                     slice_files=slice_files,
                 )

@@ -36,15 +36,17 @@ class RunConfig:
         *,
         sources: list[str] | tuple[str, ...] | None = None,
         max_file_mb: float | None = None,
+        max_doc_chars: int | None = None,
         follow_symlinks: bool | None = None,
         **run_knobs: object,
     ) -> RunConfig:
-        """A config from the flat parameters the CLI and the flow take (`max_file_mb` and
-        `follow_symlinks` are the ingest stage's)."""
+        """A config from the flat parameters the CLI and the flow take (`max_file_mb`,
+        `max_doc_chars` and `follow_symlinks` are the ingest stage's)."""
         ingest = IngestConfig(
             max_file_bytes=(
                 int(max_file_mb * 2**20) if max_file_mb is not None else IngestConfig.max_file_bytes
             ),
+            max_doc_chars=IngestConfig.max_doc_chars if max_doc_chars is None else max_doc_chars,
             follow_symlinks=IngestConfig.follow_symlinks if follow_symlinks is None else follow_symlinks,
         )
         return cls(sources=tuple(sources or cls.sources), ingest=ingest, **run_knobs)  # type: ignore[arg-type]

@@ -76,6 +76,7 @@ def crosswire_pipeline(
     dask_address: str | None = RunConfig.dask_address,
     batch_documents: int = RunConfig.batch_documents,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    max_doc_chars: int = IngestConfig.max_doc_chars,
     follow_symlinks: bool = IngestConfig.follow_symlinks,
     slice_files: int = RunConfig.slice_files,
 ) -> dict:

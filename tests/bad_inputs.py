@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BIG_FILE_BYTES = 200 * 1024 * 1024
-LONG_LINE_BYTES = 1024 * 1024
+LONG_LINE_BYTES = 1_000_000  # the longest document read by default (IngestConfig.max_doc_chars)
 DELETED = "deleted.txt"
 UNREADABLE = "unreadable.txt"
 SAME_ARTICLE = ("good/same_a.txt", "good/same_b.txt")

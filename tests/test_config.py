@@ -24,6 +24,7 @@ RUN_KNOBS = {
     "workers": ("workers", RunConfig.workers),
     "dask_address": ("dask_address", RunConfig.dask_address),
     "max_file_mb": ("max_file_mb", IngestConfig.max_file_bytes / 2**20),
+    "max_doc_chars": ("max_doc_chars", IngestConfig.max_doc_chars),
     "follow_symlinks": ("follow_symlinks", IngestConfig.follow_symlinks),
     "slice_files": ("slice_files", RunConfig.slice_files),
 }
@@ -64,8 +65,12 @@ def test_prefect_yaml_deployment_parameters_are_the_run_config_defaults():
 
 
 def test_flat_parameters_build_the_nested_config():
-    config = RunConfig.from_parameters(sources=["a"], workers=3, max_file_mb=1.5, follow_symlinks=True)
+    config = RunConfig.from_parameters(
+        sources=["a"], workers=3, max_file_mb=1.5, max_doc_chars=5000, follow_symlinks=True
+    )
     assert config.sources == ("a",) and config.workers == 3
-    assert config.ingest == IngestConfig(max_file_bytes=int(1.5 * 2**20), follow_symlinks=True)
+    assert config.ingest == IngestConfig(
+        max_file_bytes=int(1.5 * 2**20), max_doc_chars=5000, follow_symlinks=True
+    )
     assert RunConfig.from_parameters().ingest == IngestConfig()
     assert IngestConfig.max_file_bytes / 2**20 == DEFAULT_MAX_FILE_MB

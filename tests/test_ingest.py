@@ -39,10 +39,10 @@ def read_all(*roots: Path, config: IngestConfig = IngestConfig()):
     return articles, rejected
 
 
-def test_seed_txt_files_take_title_from_first_line_and_source_from_stem():
+def test_seed_txt_files_take_title_from_first_line_and_outlet_from_their_sidecars():
     articles, rejected = read_all(SEEDS)
     assert rejected == []
-    assert [a.source for a in articles] == ["000_9bed5375e8ab3aa3", "003_33851966dae3a68f"]
+    assert [a.source for a in articles] == ["unidentified-uk-outlet", "washingtonexaminer.com"]
     assert articles[0].title.startswith("US Secretary of State Rex Tillerson has said")
     assert articles[0].encoding == "utf-8"
 
@@ -287,7 +287,8 @@ def test_hidden_files_and_sidecars_are_passed_over_other_files_are_rejected(tmp_
     assert [(Path(r.path).name, r.reason) for r in rejected] == [
         (
             "README",
-            "not an article file (file without an extension); crosswire reads .txt, .jsonl, .html, .htm",
+            "not an article file (file without an extension); crosswire reads .jsonl.gz, .jsonl.zst, "
+            ".warc.gz, .warc, .jsonl, .parquet, .csv, .txt, .html, .htm",
         )
     ]
 
