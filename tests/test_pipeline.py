@@ -40,7 +40,7 @@ def test_cross_source_sentences_lists_the_shared_sentence_with_both_sources(seed
     rows = query(seeded / "warehouse.duckdb", "SELECT canonical_text, sources FROM cross_source_sentences")
     assert (
         '"But only Russia can answer that question."',
-        ["000_9bed5375e8ab3aa3", "003_33851966dae3a68f"],
+        ["unidentified-uk-outlet", "washingtonexaminer.com"],
     ) in rows
 
 

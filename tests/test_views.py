@@ -26,7 +26,7 @@ from crosswire.text.normalize import normalize_articles
 from crosswire.text.segment import segment_documents
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-SOURCES = ["000_9bed5375e8ab3aa3", "003_33851966dae3a68f"]  # each seed file is its own outlet
+SOURCES = ["unidentified-uk-outlet", "washingtonexaminer.com"]  # the seeds' sidecars name them
 
 
 def build_warehouse(sources: list[Path], data_dir: Path) -> Path:
