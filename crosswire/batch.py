@@ -105,6 +105,23 @@ def merge_prepared(parts: list[PreparedBatch]) -> PreparedBatch:
     return merged
 
 
+def without_documents(
+    batch: PreparedBatch, doc_ids: list[str], reason: str
+) -> tuple[PreparedBatch, list[Rejection]]:
+    """The batch without some of its documents, and a rejection with `reason` for each of their
+    files (a JSONL line, a WARC record: the other documents of a file stay)."""
+    dropped = set(doc_ids)
+    kept = PreparedBatch(
+        [d for d in batch.documents if d["doc_id"] not in dropped],
+        [f for f in batch.document_files if f["doc_id"] not in dropped],
+        [s for s in batch.sentences if s["doc_id"] not in dropped],
+        batch.rejected,
+        batch.n_skipped,
+        batch.signatures,
+    )
+    return kept, [Rejection(f["path"], reason) for f in batch.document_files if f["doc_id"] in dropped]
+
+
 def batch_tables(
     batch: PreparedBatch,
     dedup: DedupResult,

@@ -10,6 +10,8 @@ stage takes, never what it returns:
   `signatures`: its key, word count and MinHash record, per dedup config
   (`crosswire.dedup.sentence_dedup`), so a process signs a text once however many of its batches
   repeat it (benchmarks/README.md: these are what keep wire copy fast);
+- `entities`: the NER spans of a paragraph, per extract config (`crosswire.extract.facts`), so
+  NER reads a paragraph once however many copies of it the process extracts;
 - `pipelines`: the spaCy pipeline per extract config (`crosswire.extract.facts`), loaded once per
   process, as a worker extracts many batches.
 
@@ -37,10 +39,15 @@ class Memo(dict):
         """The value kept for `key`, else `compute(key)`, kept (after emptying a full memo)."""
         value = self.get(key)
         if value is None:
-            if len(self) >= self.limit:
-                self.clear()
-            value = self[key] = compute(key)
+            value = compute(key)
+            self.keep(key, value)
         return value
+
+    def keep(self, key: Any, value: Any) -> None:
+        """Keep `value` for `key` (after emptying a full memo)."""
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
 
 
 @dataclass
@@ -52,14 +59,19 @@ class WorkerCaches:
     profiles: Memo = field(default_factory=lambda: Memo(100_000))
     signatures: dict[Any, Memo] = field(default_factory=dict)  # DedupConfig -> text -> signature
     pipelines: Memo = field(default_factory=lambda: Memo(2))  # ExtractConfig -> spaCy Language
+    entities: dict[Any, Memo] = field(default_factory=dict)  # ExtractConfig -> piece -> NER spans
 
     def signed(self, config: Any) -> Memo:
         """Signatures by text for one dedup config (100,000 texts: ~110 MB)."""
         return self.signatures.setdefault(config, Memo(100_000))
 
+    def recognized(self, config: Any) -> Memo:
+        """NER spans by paragraph text for one extract config (65,536 paragraphs: ~60 MB)."""
+        return self.entities.setdefault(config, Memo(65_536))
+
     def clear(self) -> None:
         """Empty the per-text tables; loaded pipelines stay."""
-        for table in (self.paragraph_spans, self.tokens, self.profiles, self.signatures):
+        for table in (self.paragraph_spans, self.tokens, self.profiles, self.signatures, self.entities):
             table.clear()
 
 

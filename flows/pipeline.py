@@ -24,8 +24,16 @@ from prefect.context import get_run_context
 from prefect.utilities.annotations import quote
 
 from crosswire import progress
-from crosswire.batch import PreparedBatch, batch_tables, merge_prepared, run_row, unchanged_files
+from crosswire.batch import (
+    PreparedBatch,
+    batch_tables,
+    merge_prepared,
+    run_row,
+    unchanged_files,
+    without_documents,
+)
 from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.extract.facts import copies_together
 from crosswire.extract.merge import merge_facts
 from crosswire.flows import artifacts
 from crosswire.flows.runner import run_batches
@@ -167,11 +175,16 @@ def _load_batch(
     """Dedup, extract, write, validate and load a batch with new documents."""
     timed = functools.partial(_timed, run.timings)
     wait = config.lock_wait_seconds
+    facts = timed("extract", _extract_all, batch, run.state.entities, config)
+    if timed_out := facts.pop("timed_out"):  # extraction's last line of defence: see ExtractConfig
+        budget = f"{config.extract.document_seconds:g} s"
+        reason = f"extraction took longer than the {budget} budget per document (--document-seconds)"
+        batch, late = without_documents(batch, timed_out, reason)
+        rejected = rejected + late
     docs, sentences = quote(batch.documents), quote(batch.sentences)
 
     dedup = timed("deduplicate", deduplicate, sentences, docs, config.dedup, data_dir, run.run_id, wait,
                   quote(batch.signatures))  # fmt: skip
-    facts = timed("extract", _extract_all, batch, run.state.entities, config)
     time_mentions = timed("extract dates", extract_dates, docs, sentences)
     quote_dedup = timed("cluster quotes", cluster_quotes, quote(facts["quotes"]), docs, config.dedup,
                         data_dir, run.run_id, wait)  # fmt: skip
@@ -209,6 +222,7 @@ def _extract_all(
     for sentence in batch.sentences:
         by_doc.setdefault(sentence["doc_id"], []).append(sentence)
     size = config.batch_documents
+    documents = copies_together(batch.documents)  # a story's copies in one job: NER reads it once
     jobs = [
         {
             "documents": part,
@@ -216,7 +230,7 @@ def _extract_all(
             "known_entities": known_entities,
             "config": config.extract,
         }
-        for part in (batch.documents[i : i + size] for i in range(0, len(batch.documents), size))
+        for part in (documents[i : i + size] for i in range(0, len(documents), size))
     ]
     return merge_facts(run_batches(extract, jobs, config, "extract"), batch.documents)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from crosswire import contract
-from crosswire.extract import facts as extract
 from crosswire.extract.facts import ExtractConfig, extract_facts, load_nlp, recognize_entities
 from crosswire.ids import stable_id
 from crosswire.text.normalize import normalize_text
@@ -454,11 +453,11 @@ def test_known_entities_are_reused_across_batches(nlp, seeds, known_aliases, exp
     assert moscow and moscow[0]["entity_id"] == "e-warehouse-Moscow"
 
 
-def test_long_texts_are_read_in_paragraph_pieces_with_the_same_offsets(nlp, monkeypatch):
-    paragraph = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the budget."
-    text = "\n\n".join([paragraph] * 6)
-    whole = recognize_entities(nlp, [text], batch_size=8)
-    monkeypatch.setattr(extract, "MAX_CHUNK_CHARS", 2 * len(paragraph))
-    pieces = recognize_entities(nlp, [text], batch_size=8)
+def test_a_paragraph_longer_than_a_piece_is_read_in_sentence_pieces_with_its_own_offsets(nlp):
+    sentence = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the budget."
+    text = " ".join([sentence] * 6)  # one paragraph, no breaks
+    sentences = [(start, start + len(sentence), 0) for start in range(0, len(text), len(sentence) + 1)]
+    whole = recognize_entities(nlp, [(text, sentences)], ExtractConfig(piece_chars=len(text)))
+    pieces = recognize_entities(nlp, [(text, sentences)], ExtractConfig(piece_chars=2 * len(sentence) + 1))
     assert pieces == whole
     assert len([span for span in whole[0] if text[span[0] : span[1]] == "Paris"]) == 6

@@ -40,6 +40,7 @@ def build_warehouse(sources: list[Path], data_dir: Path) -> Path:
     batch = PreparedBatch(normalized.documents, normalized.document_files, sentences, [], 0)
     dedup = assign_clusters(sentences, batch.documents, run_id=run_id)
     facts = extract_facts(batch.documents, sentences, load_nlp(ExtractConfig()))
+    assert facts.pop("timed_out") == []
     quote_dedup = assign_quote_clusters(facts["quotes"], batch.documents, run_id=run_id)
     tables = batch_tables(
         batch, dedup, quote_dedup, facts, extract_time_mentions(batch.documents, sentences), [], run_id

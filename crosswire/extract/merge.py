@@ -2,7 +2,8 @@
 
 Batches of one run agree on entity ids through the canonical key (`entities.canonical_key`);
 here their `entities` rows are merged by id: aliases united, the name chosen again by the
-extractor's own rule over the whole run's mentions, counts recomputed.
+extractor's own rule over the whole run's mentions, counts recomputed from the mentions (so a
+document whose extraction ran out of time, and has no mentions, counts nowhere).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from collections import Counter
 from crosswire.extract.entities import fullest_form
 
 
-def merge_facts(results: list[dict[str, list[dict]]], documents: list[dict]) -> dict[str, list[dict]]:
-    """Mentions and quotes concatenated, entities merged by id."""
-    merged: dict[str, list[dict]] = {"entity_mentions": [], "entities": [], "quotes": []}
+def merge_facts(results: list[dict[str, list]], documents: list[dict]) -> dict[str, list]:
+    """Mentions, quotes and timed-out document ids concatenated, entities merged by id."""
+    merged: dict[str, list] = {"entity_mentions": [], "entities": [], "quotes": [], "timed_out": []}
     entities: dict[str, dict] = {}
     for result in results:
         merged["entity_mentions"] += result["entity_mentions"]
         merged["quotes"] += result["quotes"]
+        merged["timed_out"] += result["timed_out"]
         for entity in result["entities"]:
             kept = entities.setdefault(entity["entity_id"], {**entity, "aliases": []})
             kept["aliases"] = sorted(set(kept["aliases"]) | set(entity["aliases"]))
