@@ -1,5 +1,5 @@
 """The warehouse views: given the two seed articles, `who_said_what`, `speaker_summary` and
-`entity_cooccurrence` hold these rows.
+`entity_cooccurrence` hold these rows; given a story four documents copy, `document_reuse` does.
 
 The warehouse is built once for the module from the stage functions, the way `flows/pipeline.py`
 composes them but without Prefect or validation: ingest, normalize, segment, deduplicate,
@@ -8,6 +8,7 @@ extract, time mentions, cluster quotes, write Parquet, load.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -244,3 +245,73 @@ def test_a_quote_two_outlets_give_to_different_speakers_is_reattributed(tmp_path
         ("ledger", "Jane Roe"),
         ("courier", "John Doe"),
     }
+
+
+# --- document_reuse -----------------------------------------------------------------------------
+
+BUDGET = "The city council approved the new budget on Monday evening."
+LIBRARIES = "Spending on public libraries will rise by a fifth next year."
+WALKOUT = "Opposition members walked out before the final vote was taken."
+MAYOR = "The mayor called the result a victory for working families."
+SHOPS = "Local businesses gave the plan a cautious welcome on Tuesday."
+# the wire breaks the story, the herald and the courier copy from it (the courier also from the
+# herald), and the wire's follow-up takes the herald's line and repeats one of its own
+REUSE_CORPUS = (
+    ("courier", "2017-04-11T08:00:00Z", [BUDGET, LIBRARIES, SHOPS,
+        "Residents queued outside the town hall in heavy rain.",
+        "Several shops in the high street closed early in protest."]),
+    ("herald", "2017-04-10T12:00:00Z", [BUDGET, LIBRARIES, WALKOUT, SHOPS]),
+    ("wire", "2017-04-10T09:00:00Z", [BUDGET, LIBRARIES, WALKOUT, MAYOR]),
+    ("wire", "2017-04-12T08:00:00Z", [SHOPS, MAYOR,
+        "Officials will publish the full accounts later this month."]),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reuse(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    """document_reuse over REUSE_CORPUS, keyed by (source, published date)."""
+    folder = tmp_path_factory.mktemp("reuse")
+    lines = [
+        {"id": f"{source}-{published_at[:10]}", "source": source, "published_at": published_at,
+         "title": "Council budget", "text": " ".join(sentences)}
+        for source, published_at, sentences in REUSE_CORPUS
+    ]  # fmt: skip
+    (folder / "articles.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    connection = duckdb.connect(
+        str(build_warehouse([folder / "articles.jsonl"], folder / "data")), read_only=True
+    )
+    try:
+        found = rows(
+            connection,
+            """SELECT r.*, d.published_at::DATE::VARCHAR AS day, e.published_at::DATE::VARCHAR AS earliest_day
+               FROM document_reuse AS r JOIN documents AS d USING (doc_id)
+               LEFT JOIN documents AS e ON e.doc_id = r.earliest_doc_id""",
+        )
+    finally:
+        connection.close()
+    return {(row["source"], row["day"]): row for row in found}
+
+
+def test_a_copy_counts_the_sentences_another_outlet_carried_first(reuse):
+    herald = reuse["herald", "2017-04-10"]
+    assert (herald["n_sentences"], herald["n_reused"], herald["reused_share"]) == (4, 3, 0.75)
+    assert (herald["earliest_source"], herald["earliest_day"]) == ("wire", "2017-04-10")
+
+
+def test_the_outlet_taken_from_most_is_named_with_its_document(reuse):
+    courier = reuse["courier", "2017-04-11"]  # two sentences from the wire, one from the herald
+    assert (courier["n_sentences"], courier["n_reused"], courier["reused_share"]) == (5, 3, 0.6)
+    assert (courier["earliest_source"], courier["earliest_day"]) == ("wire", "2017-04-10")
+
+
+def test_an_outlet_repeating_what_it_carried_first_is_not_reuse(reuse):
+    follow_up = reuse["wire", "2017-04-12"]  # the mayor's line is the wire's own; the shops line the herald's
+    assert (follow_up["n_sentences"], follow_up["n_reused"], follow_up["reused_share"]) == (3, 1, 0.3333)
+    assert (follow_up["earliest_source"], follow_up["earliest_day"]) == ("herald", "2017-04-10")
+
+
+def test_the_first_report_reuses_nothing(reuse):
+    first = reuse["wire", "2017-04-10"]
+    assert (first["n_sentences"], first["n_reused"], first["reused_share"]) == (4, 0, 0.0)
+    assert first["earliest_source"] is None and first["earliest_doc_id"] is None
+    assert len(reuse) == len(REUSE_CORPUS)
