@@ -2,27 +2,64 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
+import shlex
 import signal
 import sys
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
-from crosswire.ingest.read import IngestConfig
+from crosswire.ingest.read import IngestConfig, discover_files
 from crosswire.project import PROJECT_DIR_VARIABLE
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-app = typer.Typer(help="crosswire: news articles in, a deduplicated, validated DuckDB warehouse out.")
-console = Console(stderr=True)
+
+class ExitCode(IntEnum):
+    """What `crosswire` exits with (listed by `--help` and the README)."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    WAREHOUSE_UNUSABLE = 3
+
+
+EXIT_CODES = {
+    ExitCode.OK: "done",
+    ExitCode.FAILED: "the run failed validation (its batch quarantined, nothing loaded) or another "
+    "error stopped it; `query` was given SQL that failed",
+    ExitCode.USAGE: "usage: a bad option, a --source that does not exist or holds no article file "
+    "(said before Prefect starts), no warehouse yet in --data-dir, `serve` without a Prefect server",
+    ExitCode.WAREHOUSE_UNUSABLE: "the warehouse is held by another process past --lock-wait, or "
+    "its schema is newer than this crosswire",
+}
+# one line a code: rich help turns a blank line into a line break
+EXIT_CODES_HELP = "\n\n".join(
+    ["Exit codes:", *(f"{int(code)}  {meaning}" for code, meaning in EXIT_CODES.items())]
+)
+
+app = typer.Typer(
+    help="crosswire: news articles in, a deduplicated, validated DuckDB warehouse out.",
+    epilog=EXIT_CODES_HELP,
+)
+# logs, progress, notes and errors (results go to stdout), never wrapped by crosswire, so a path or
+# a command in a message stays whole for copy and paste
+console = Console(stderr=True, soft_wrap=True)
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the warehouse, Parquet and Data Docs live.")]
 ProjectDir = Annotated[
@@ -47,6 +84,23 @@ Sources = Annotated[
         ".txt, .html, .jsonl(.gz/.zst), .parquet, .csv, .warc(.gz).",
     ),
 ]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+Format = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="How rows are printed (default: table on a terminal, csv when stdout is a pipe or file).",
+    ),
+]
 EXAMPLE_QUERY = "select canonical_text, sources from cross_source_sentences"
 
 
@@ -68,7 +122,7 @@ class RichReporter:
         self.progress.update(self.tasks[stage], total=task.completed or 1, completed=task.completed or 1)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def run(
     source: Sources = None,
     data_dir: DataDir = Path(RunConfig.data_dir),
@@ -103,7 +157,12 @@ def run(
         typer.Option(help="Changed files loaded per slice, a run of its own: bounds memory."),
     ] = RunConfig.slice_files,
 ) -> None:
-    """Run the Prefect flow once: ingest, dedup, extract, validate, load."""
+    """Run the Prefect flow once: ingest, dedup, extract, validate, load.
+
+    The run summary goes to stdout; logs and progress to stderr."""
+    sources = [str(p) for p in source] if source else list(RunConfig.sources)
+    _check_sources(sources, IngestConfig(follow_symlinks=follow_symlinks))
+
     from crosswire import progress
     from crosswire.flows.pipeline import ValidationFailed, crosswire_pipeline
     from crosswire.flows.prefect_api import prefect_api
@@ -114,7 +173,6 @@ def run(
     # SIGTERM (a process worker cancelling, `kill`) unwinds like Ctrl-C, so the temporary Prefect
     # server and the run's worker processes are stopped rather than left behind
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sources = [str(p) for p in source] if source else list(RunConfig.sources)
     bars = Progress(
         TextColumn("{task.description:<12}"),
         BarColumn(),
@@ -124,7 +182,7 @@ def run(
     )
     progress.install(RichReporter(bars))
     try:
-        with prefect_api() as api_url:
+        with prefect_api(announce=console.print) as api_url:
             console.print(f"Prefect API: {api_url}")
             with bars:
                 summary = crosswire_pipeline(
@@ -140,40 +198,78 @@ def run(
                     slice_files=slice_files,
                 )
     except ValidationFailed as error:
-        console.print(f"[bold red]Run failed validation[/]\n{error}")
-        raise typer.Exit(1) from None
+        console.print(f"[bold red]Run failed validation[/]\n{escape(str(error))}")
+        raise typer.Exit(ExitCode.FAILED) from None
     except (WarehouseLocked, RunLocked) as error:
-        console.print(f"[bold red]Warehouse busy[/]: {error}")
-        raise typer.Exit(2) from None
+        console.print(f"[bold red]Warehouse busy[/]: {escape(str(error))}")
+        raise typer.Exit(ExitCode.WAREHOUSE_UNUSABLE) from None
     except SchemaError as error:
-        console.print(f"[bold red]Warehouse schema[/]: {error}")
-        raise typer.Exit(2) from None
+        console.print(f"[bold red]Warehouse schema[/]: {escape(str(error))}")
+        raise typer.Exit(ExitCode.WAREHOUSE_UNUSABLE) from None
     finally:
         progress.install(None)
-    _print_summary(summary, data_dir)
+    _print_summary(summary)
+    data_flag = [] if data_dir == Path(RunConfig.data_dir) else ["--data-dir", str(data_dir)]
+    console.print("Try:", shlex.join([_program(), "query", EXAMPLE_QUERY, *data_flag]), markup=False)
 
 
-def _print_summary(summary: dict, data_dir: Path) -> None:
-    table = Table(title=f"crosswire run {summary['run_id']}", show_header=False)
-    rows = [
-        ("documents new / skipped / rejected",
-         f"{summary['documents_new']} / {summary['documents_skipped']} / {summary['files_rejected']}"),
-        ("sentences", summary["sentences"]),
-        ("sentence clusters", summary["clusters"]),
-        ("clusters seen in 2+ sources", summary["cross_source_clusters"]),
-        ("entities", summary["entities"]),
-        ("quotes", summary["quotes"]),
-        ("validation", summary["validation"]),
-        ("warehouse", summary["warehouse"]),
-        ("data docs", summary["data_docs"] or "-"),
-    ]  # fmt: skip
-    for label, value in rows:
-        table.add_row(label, str(value))
-    console.print(table)
+def _source_path(spec: str) -> Path:
+    """The file or folder a `--source` names: `spec` itself when it exists (`=` and all), else
+    the part after the first `=` of `OUTLET=PATH`."""
+    path = Path(spec)
+    if path.exists() or "=" not in spec:
+        return path
+    return Path(spec.split("=", 1)[1])
+
+
+def _check_sources(sources: Sequence[str], config: IngestConfig) -> None:
+    """Exit 2 before Prefect starts when a source does not exist or none holds an article file."""
+    paths = [_source_path(spec) for spec in sources]
+    missing = [(spec, path) for spec, path in zip(sources, paths, strict=True) if not path.exists()]
+    for spec, path in missing:
+        console.print(
+            f"[red]--source {escape(spec)}[/]: no such file or folder ({escape(str(path.absolute()))})"
+        )
+    if missing:
+        raise typer.Exit(ExitCode.USAGE)
+    files, rejected = discover_files(paths, config)
+    if not files:
+        console.print(
+            f"[red]No article file in {escape(', '.join(map(str, paths)))}[/]: crosswire reads "
+            f"{', '.join(config.suffixes)}."
+        )
+        for rejection in rejected[:10]:
+            console.print(f"  {escape(rejection.path)}: {escape(rejection.reason)}")
+        raise typer.Exit(ExitCode.USAGE)
+
+
+def _print_summary(summary: dict) -> None:
+    """The run summary on stdout: a table on a terminal, `label: value` lines in a pipe or file."""
+    from crosswire.summary import summary_rows
+
+    out = Console()
+    rows = summary_rows(summary)
+    if out.is_terminal:
+        table = Table(title=f"crosswire run {summary['run_id']}", show_header=False)
+        for label, value in rows:
+            table.add_row(label, value)
+        out.print(table)
+    else:
+        print(f"run: {summary['run_id']}")
+        for label, value in rows:
+            print(f"{label}: {value}")
     for path, reason in summary["rejected"][:20]:
-        console.print(f"[yellow]rejected[/] {path}: {reason}")
-    data_flag = "" if data_dir == Path("data") else f" --data-dir {data_dir}"
-    console.print(f'Try: .venv/bin/crosswire query "{EXAMPLE_QUERY}"{data_flag}')
+        print(f"rejected {path}: {reason}")
+    if len(summary["rejected"]) > 20:
+        print(
+            f"rejected: {len(summary['rejected']) - 20} more (crosswire query 'select * from rejected_files')"
+        )
+
+
+def _program() -> str:
+    """How this command was called, for hints (`.venv/bin/crosswire`, else `crosswire`)."""
+    called = sys.argv[0]
+    return called if Path(called).name == "crosswire" else "crosswire"
 
 
 def _existing_warehouse(data_dir: Path) -> Path:
@@ -183,8 +279,56 @@ def _existing_warehouse(data_dir: Path) -> Path:
     db_path = data_dir / WAREHOUSE_FILE
     if not db_path.exists():
         console.print(f"[red]No warehouse at {db_path}[/]: run `crosswire run` first (or pass --data-dir).")
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     return db_path
+
+
+def _print_rows(columns: list[str], rows: Sequence[Sequence[object]], output: OutputFormat | None) -> None:
+    """Rows on stdout as a table, CSV (with a header), a JSON array of objects, or Markdown."""
+    output = _resolved(output)
+    if output is OutputFormat.table:
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*("NULL" if value is None else _cell(value) for value in row))
+        Console().print(table)
+    elif output is OutputFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([["" if value is None else _cell(value) for value in row] for row in rows])
+    elif output is OutputFormat.json:
+        objects = [json.dumps(dict(zip(columns, row, strict=True)), default=_json_value) for row in rows]
+        print("[\n" + ",\n".join(objects) + "\n]" if objects else "[]")
+    else:
+        print("| " + " | ".join(columns) + " |")
+        print("|" + " --- |" * len(columns))
+        for row in rows:
+            cells = ("" if value is None else _cell(value) for value in row)
+            print("| " + " | ".join(c.replace("|", "\\|").replace("\n", "<br>") for c in cells) + " |")
+
+
+def _resolved(output: OutputFormat | None) -> OutputFormat:
+    """The format asked for, else a table on a terminal and CSV in a pipe or file."""
+    if output is not None:
+        return output
+    return OutputFormat.table if sys.stdout.isatty() else OutputFormat.csv
+
+
+def _cell(value: object) -> str:
+    """A value as text: lists and structs as JSON, times in ISO 8601."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=_json_value, ensure_ascii=False)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_value(value: object) -> object:
+    """What `json` cannot write itself: times as ISO 8601, decimals as numbers, the rest as text."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
 
 
 @app.command()
@@ -192,8 +336,9 @@ def query(
     sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse (read-only).")],
     data_dir: DataDir = Path("data"),
     limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 100,
+    output: Format = None,
 ) -> None:
-    """Run SQL on a read-only connection to the warehouse and print a table."""
+    """Run SQL on a read-only connection to the warehouse and print its rows on stdout."""
     import duckdb
 
     from crosswire.project import find_project
@@ -210,14 +355,11 @@ def query(
         columns = [d[0] for d in result.description] if result.description else []
         rows = result.fetchmany(limit + 1)
     except duckdb.Error as error:
-        console.print(f"[red]SQL error[/]: {error}")
-        raise typer.Exit(1) from None
+        console.print(f"[red]SQL error[/]: {escape(str(error))}")
+        raise typer.Exit(ExitCode.FAILED) from None
     finally:
         con.close()
-    table = Table(*columns, show_lines=False)
-    for row in rows[:limit]:
-        table.add_row(*("NULL" if value is None else str(value) for value in row))
-    Console().print(table)
+    _print_rows(columns, rows[:limit], output)
     if len(rows) > limit:
         console.print(f"(first {limit} rows; pass --limit for more)")
 
@@ -240,15 +382,15 @@ def upgrade(
     db_path = data_dir / WAREHOUSE_FILE
     if not db_path.exists():
         console.print(f"[red]No warehouse at {db_path}[/]: nothing to upgrade (or pass --data-dir).")
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     try:
         with run_lock(data_dir.absolute(), wait_seconds=lock_wait):
             applied = upgrade_warehouse(
                 db_path, sql_dir=find_project(project_dir).sql_dir, wait_seconds=lock_wait
             )
     except SchemaError as error:
-        console.print(f"[bold red]Warehouse schema[/]: {error}")
-        raise typer.Exit(2) from None
+        console.print(f"[bold red]Warehouse schema[/]: {escape(str(error))}")
+        raise typer.Exit(ExitCode.WAREHOUSE_UNUSABLE) from None
     names = ", ".join(m.name for m in applied)
     console.print(f"{db_path}: applied {names}" if applied else f"{db_path} is up to date")
 
@@ -275,7 +417,7 @@ def serve(
             "[red]No Prefect server configured.[/] Start one with `prefect server start` and run "
             "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api` (see the README)."
         )
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     sources = [str(Path(p).absolute()) for p in (source or RunConfig.sources)]
     console.print(f"Serving deployment crosswire/{name} on {cron!r} against {PREFECT_API_URL.value()}")
     crosswire_pipeline.serve(
@@ -297,18 +439,18 @@ def search(
     words: Annotated[str, typer.Argument(help="Words to look for (BM25 full-text search).")],
     data_dir: DataDir = Path("data"),
     limit: Annotated[int, typer.Option(help="Sentences to show at most.")] = 20,
+    output: Format = None,
 ) -> None:
-    """Find sentences by full-text search, with their sources and clusters."""
+    """Find sentences by full-text search (BM25), best first, with their sources and clusters."""
     from crosswire.store.warehouse import search_sentences
 
     db_path = _existing_warehouse(data_dir)
     rows = search_sentences(db_path, words, limit=limit)
-    table = Table("score", "source", "cluster (sources)", "sentence")
-    for row in rows:
-        table.add_row(
-            f"{row['score']:.2f}", row["source"], f"{row['cluster_id']} ({row['n_sources']})", row["text"]
-        )
-    Console().print(table)
+    output = _resolved(output)
+    columns = ["score", "source", "cluster_id", "n_sources", "text"]
+    if output is not OutputFormat.table:  # where the sentence is, for a pipe; too wide for a terminal
+        columns += ["doc_id", "sentence_idx"]
+    _print_rows(columns, [[round(row["score"], 3), *(row[c] for c in columns[1:])] for row in rows], output)
     if not rows:
         console.print(f"no sentence matches {words!r}")
 

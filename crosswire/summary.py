@@ -81,3 +81,19 @@ def combined(summaries: list[RunSummary]) -> RunSummary:
         validation=f"{last.validation}, in each of {len(summaries)} slices",
         seconds_by_stage=seconds,
     )
+
+
+def summary_rows(summary: dict) -> list[tuple[str, str]]:
+    """The lines a user reads at the end of a run (`RunSummary.as_dict()`), as (label, value)."""
+    return [
+        ("documents new / skipped / rejected",
+         f"{summary['documents_new']} / {summary['documents_skipped']} / {summary['files_rejected']}"),
+        ("sentences", str(summary["sentences"])),
+        ("sentence clusters", str(summary["clusters"])),
+        ("clusters seen in 2+ sources", str(summary["cross_source_clusters"])),
+        ("entities", str(summary["entities"])),
+        ("quotes", str(summary["quotes"])),
+        ("validation", summary["validation"]),
+        ("warehouse", summary["warehouse"]),
+        ("data docs", summary["data_docs"] or "-"),
+    ]  # fmt: skip
