@@ -102,12 +102,15 @@ def test_sources_without_an_article_file_fail_naming_them_and_what_was_found(tmp
     assert "prefect imported: False" in result.stderr
 
 
-def test_help_lists_every_exit_code():
+def test_help_and_the_readme_list_every_exit_code():
     for command in ([], ["run"]):
         result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "400"})
         assert result.exit_code == 0
         for code, meaning in EXIT_CODES.items():
             assert f"{int(code)}  {meaning}" in result.stdout, (command, code)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text().replace("`", "")
+    for code, meaning in EXIT_CODES.items():
+        assert f"| {int(code)} | {meaning.replace('`', '')} |" in readme, code
 
 
 # --- query output formats -----------------------------------------------------------------------
