@@ -210,7 +210,8 @@ def run(
         progress.install(None)
     _print_summary(summary)
     data_flag = [] if data_dir == Path(RunConfig.data_dir) else ["--data-dir", str(data_dir)]
-    console.print("Try:", shlex.join([_program(), "query", EXAMPLE_QUERY, *data_flag]), markup=False)
+    hint = shlex.join([_program(), "query", EXAMPLE_QUERY, *data_flag])
+    console.print("Try:", hint, markup=False, highlight=False)
 
 
 def _source_path(spec: str) -> Path:
@@ -251,6 +252,8 @@ def _print_summary(summary: dict) -> None:
     rows = summary_rows(summary)
     if out.is_terminal:
         table = Table(title=f"crosswire run {summary['run_id']}", show_header=False)
+        table.add_column()
+        table.add_column(overflow="fold")  # a path folds onto the next line rather than losing its end
         for label, value in rows:
             table.add_row(label, value)
         out.print(table)
@@ -287,7 +290,9 @@ def _print_rows(columns: list[str], rows: Sequence[Sequence[object]], output: Ou
     """Rows on stdout as a table, CSV (with a header), a JSON array of objects, or Markdown."""
     output = _resolved(output)
     if output is OutputFormat.table:
-        table = Table(*columns)
+        table = Table()
+        for column in columns:
+            table.add_column(column, overflow="fold")  # an id or a path stays whole, over lines
         for row in rows:
             table.add_row(*("NULL" if value is None else _cell(value) for value in row))
         Console().print(table)
