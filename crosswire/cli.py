@@ -22,7 +22,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.ingest.outlets import parse_source
 from crosswire.ingest.read import IngestConfig, discover_files
+from crosswire.ingest.records import FORMATS
 from crosswire.project import PROJECT_DIR_VARIABLE
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -214,30 +216,20 @@ def run(
     console.print("Try:", hint, markup=False, highlight=False)
 
 
-def _source_path(spec: str) -> Path:
-    """The file or folder a `--source` names: `spec` itself when it exists (`=` and all), else
-    the part after the first `=` of `OUTLET=PATH`."""
-    path = Path(spec)
-    if path.exists() or "=" not in spec:
-        return path
-    return Path(spec.split("=", 1)[1])
-
-
 def _check_sources(sources: Sequence[str], config: IngestConfig) -> None:
-    """Exit 2 before Prefect starts when a source does not exist or none holds an article file."""
-    paths = [_source_path(spec) for spec in sources]
-    missing = [(spec, path) for spec, path in zip(sources, paths, strict=True) if not path.exists()]
+    """Exit 2 before Prefect starts when a source (`PATH` or `OUTLET=PATH`) does not exist or
+    none holds an article file."""
+    missing = [(spec, path) for spec in sources if not (path := parse_source(spec)[0]).exists()]
     for spec, path in missing:
         console.print(
             f"[red]--source {escape(spec)}[/]: no such file or folder ({escape(str(path.absolute()))})"
         )
     if missing:
         raise typer.Exit(ExitCode.USAGE)
-    files, rejected = discover_files(paths, config)
+    files, rejected = discover_files(sources, config)
     if not files:
         console.print(
-            f"[red]No article file in {escape(', '.join(map(str, paths)))}[/]: crosswire reads "
-            f"{', '.join(config.suffixes)}."
+            f"[red]No article file in {escape(', '.join(sources))}[/]: crosswire reads {', '.join(FORMATS)}."
         )
         for rejection in rejected[:10]:
             console.print(f"  {escape(rejection.path)}: {escape(rejection.reason)}")

@@ -94,7 +94,7 @@ def test_sources_without_an_article_file_fail_naming_them_and_what_was_found(tmp
     result = run_probe("run", "--source", tmp_path / "scans", "--data-dir", tmp_path / "data")
 
     assert result.returncode == 2
-    assert f"No article file in {tmp_path / 'scans'}: crosswire reads .txt" in result.stderr
+    assert f"No article file in {tmp_path / 'scans'}: crosswire reads .jsonl.gz," in result.stderr
     assert (
         f"{tmp_path / 'scans' / '2017' / 'front-page.pdf'}: not an article file ('.pdf' file)"
         in result.stderr
