@@ -17,11 +17,10 @@ import argparse
 import os
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.extract_cost import DEFAULT_CORPUS, load_documents
-from benchmarks.report import emit
+from benchmarks.report import emit, stamped
 from crosswire import contract
 from crosswire.extract.facts import NER_COMPONENTS, ExtractConfig, _others, load_nlp, recognize_entities
 from crosswire.text.segment import segment_documents
@@ -79,13 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus} (pass --corpus)", file=sys.stderr)
         return 2
-    result = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "corpus": str(args.corpus),
-        **compare(args.corpus, args.every),
-        "load_average": os.getloadavg(),
-        "cpus": os.cpu_count(),
-    }
+    load_before = os.getloadavg()
+    result = stamped({"corpus": str(args.corpus), **compare(args.corpus, args.every)}, load_before)
     emit(result, args.json)
     return 0
 

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.extract.config import ExtractConfig
 from crosswire.ingest.outlets import parse_source
 from crosswire.ingest.read import IngestConfig, discover_files
 from crosswire.ingest.records import FORMATS
@@ -148,6 +149,13 @@ def run(
             "many characters (rejected_files says so); the rest of their file still loads."
         ),
     ] = IngestConfig.max_doc_chars,
+    document_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Reject a document whose own extraction work (mentions, quotes, speakers) takes longer "
+            "than this many seconds (rejected_files says so); the rest of the run goes on."
+        ),
+    ] = ExtractConfig.document_seconds,
     follow_symlinks: Annotated[
         bool,
         typer.Option(
@@ -196,6 +204,7 @@ def run(
                     dask_address=dask_address,
                     max_file_mb=max_file_mb,
                     max_doc_chars=max_doc_chars,
+                    document_seconds=document_seconds,
                     follow_symlinks=follow_symlinks,
                     slice_files=slice_files,
                 )

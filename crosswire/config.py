@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crosswire.dedup.sentence_dedup import DedupConfig
-from crosswire.extract.facts import ExtractConfig
+from crosswire.extract.config import ExtractConfig
 from crosswire.ingest.read import IngestConfig
 
 
@@ -38,10 +38,12 @@ class RunConfig:
         max_file_mb: float | None = None,
         max_doc_chars: int | None = None,
         follow_symlinks: bool | None = None,
+        document_seconds: float | None = None,
         **run_knobs: object,
     ) -> RunConfig:
         """A config from the flat parameters the CLI and the flow take (`max_file_mb`,
-        `max_doc_chars` and `follow_symlinks` are the ingest stage's)."""
+        `max_doc_chars` and `follow_symlinks` are the ingest stage's, `document_seconds` the
+        extract stage's)."""
         ingest = IngestConfig(
             max_file_bytes=(
                 int(max_file_mb * 2**20) if max_file_mb is not None else IngestConfig.max_file_bytes
@@ -49,7 +51,10 @@ class RunConfig:
             max_doc_chars=IngestConfig.max_doc_chars if max_doc_chars is None else max_doc_chars,
             follow_symlinks=IngestConfig.follow_symlinks if follow_symlinks is None else follow_symlinks,
         )
-        return cls(sources=tuple(sources or cls.sources), ingest=ingest, **run_knobs)  # type: ignore[arg-type]
+        extract = ExtractConfig(
+            document_seconds=ExtractConfig.document_seconds if document_seconds is None else document_seconds
+        )
+        return cls(sources=tuple(sources or cls.sources), ingest=ingest, extract=extract, **run_knobs)  # type: ignore[arg-type]
 
 
 DEFAULT_MAX_FILE_MB = IngestConfig.max_file_bytes / 2**20

@@ -33,6 +33,7 @@ from crosswire.batch import (
     without_documents,
 )
 from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.extract.config import ExtractConfig
 from crosswire.extract.facts import copies_together
 from crosswire.extract.merge import merge_facts
 from crosswire.flows import artifacts
@@ -85,6 +86,7 @@ def crosswire_pipeline(
     batch_documents: int = RunConfig.batch_documents,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     max_doc_chars: int = IngestConfig.max_doc_chars,
+    document_seconds: float = ExtractConfig.document_seconds,
     follow_symlinks: bool = IngestConfig.follow_symlinks,
     slice_files: int = RunConfig.slice_files,
 ) -> dict:

@@ -11,6 +11,7 @@ from typer.main import get_command
 
 from crosswire.cli import app
 from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.extract.config import ExtractConfig
 from crosswire.flows.pipeline import crosswire_pipeline
 from crosswire.ingest.read import IngestConfig
 
@@ -25,6 +26,7 @@ RUN_KNOBS = {
     "dask_address": ("dask_address", RunConfig.dask_address),
     "max_file_mb": ("max_file_mb", IngestConfig.max_file_bytes / 2**20),
     "max_doc_chars": ("max_doc_chars", IngestConfig.max_doc_chars),
+    "document_seconds": ("document_seconds", ExtractConfig.document_seconds),
     "follow_symlinks": ("follow_symlinks", IngestConfig.follow_symlinks),
     "slice_files": ("slice_files", RunConfig.slice_files),
 }
@@ -73,4 +75,5 @@ def test_flat_parameters_build_the_nested_config():
         max_file_bytes=int(1.5 * 2**20), max_doc_chars=5000, follow_symlinks=True
     )
     assert RunConfig.from_parameters().ingest == IngestConfig()
+    assert RunConfig.from_parameters(document_seconds=5).extract == ExtractConfig(document_seconds=5)
     assert IngestConfig.max_file_bytes / 2**20 == DEFAULT_MAX_FILE_MB

