@@ -122,6 +122,34 @@ def without_documents(
     return kept, [Rejection(f["path"], reason) for f in batch.document_files if f["doc_id"] in dropped]
 
 
+def copies_together(documents: list[dict], max_copies: int = 64) -> list[dict]:
+    """The documents reordered so that copies of one story (documents that share a paragraph of
+    40 characters or more) stand together, and so land in the same extraction batch, where NER
+    and the parse read their shared paragraphs once. A paragraph in more than `max_copies`
+    documents (an outlet's boilerplate) does not join them. Otherwise the order is kept."""
+    parent = list(range(len(documents)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    holders: dict[int, list[int]] = {}
+    for index, doc in enumerate(documents):
+        for paragraph in set(doc["text"].split("\n\n")):
+            if len(paragraph) >= 40:
+                holders.setdefault(hash(paragraph), []).append(index)
+    for indices in holders.values():
+        if 1 < len(indices) <= max_copies:
+            for other in indices[1:]:
+                parent[root(other)] = root(indices[0])
+    groups: dict[int, list[dict]] = {}
+    for index, doc in enumerate(documents):
+        groups.setdefault(root(index), []).append(doc)
+    return [doc for group in groups.values() for doc in group]
+
+
 def batch_tables(
     batch: PreparedBatch,
     dedup: DedupResult,

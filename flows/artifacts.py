@@ -3,7 +3,9 @@
 - `crosswire-run-summary`: the run's counts, validation verdict and Data Docs path (table);
 - `crosswire-validation`: each failed expectation with its table and example rows (markdown);
 - `crosswire-top-shared-sentences` / `crosswire-top-shared-quotes`: what this run's documents
-  share with other sources (tables);
+  share with other sources (tables: short columns first, texts cut to `TEXT_CHARS`; a quote of
+  fewer than `MIN_QUOTE_WORDS` words, a fragment such as "margins of society", never ranks);
+- `crosswire-stage-seconds`: each stage's wall seconds and share of the run (table);
 - `crosswire-<stage>-progress`: a progress bar updated at most once a second while a stage runs.
 """
 
@@ -21,6 +23,9 @@ from prefect.artifacts import (
 )
 
 from crosswire.store import warehouse
+
+TEXT_CHARS = 120  # a sentence or quote in an artifact table is cut after this many characters
+MIN_QUOTE_WORDS = 4  # shorter quotes are scare quotes and fragments, not shared statements
 
 
 class ProgressArtifacts:
@@ -56,6 +61,16 @@ def publish_validation(report_summary: str, success: bool, data_docs: str | None
     )
 
 
+def stage_seconds_table(timings: dict[str, float]) -> str:
+    """Stage times as aligned text: stage, seconds, share of the total, in run order."""
+    total = sum(timings.values()) or 1.0
+    width = max([len("total"), *map(len, timings)])
+    lines = [f"{'stage':<{width}}  {'seconds':>8}  {'share':>6}"]
+    lines += [f"{name:<{width}}  {value:>8.3f}  {value / total:>6.1%}" for name, value in timings.items()]
+    lines.append(f"{'total':<{width}}  {sum(timings.values()):>8.3f}")
+    return "\n".join(lines)
+
+
 def publish_run(summary: dict, data_dir: Path, run_id: str) -> None:
     rows = [
         {"metric": name, "value": str(summary[name])}
@@ -65,32 +80,53 @@ def publish_run(summary: dict, data_dir: Path, run_id: str) -> None:
         )
     ]  # fmt: skip
     create_table_artifact(rows, key="crosswire-run-summary", description=f"crosswire run {run_id}")
+    timings = summary["seconds_by_stage"]
+    total = sum(timings.values()) or 1.0
+    create_table_artifact(
+        [{"stage": k, "seconds": v, "share": f"{v / total:.1%}"} for k, v in timings.items()],
+        key="crosswire-stage-seconds",
+        description=f"Wall seconds per stage, crosswire run {run_id}",
+    )
+    sentences, quotes = top_shared(data_dir, run_id)
+    create_table_artifact(
+        sentences, key="crosswire-top-shared-sentences", description="Sentences this run shares"
+    )
+    create_table_artifact(quotes, key="crosswire-top-shared-quotes", description="Quotes this run shares")
+
+
+def top_shared(data_dir: Path, run_id: str, limit: int = 10) -> tuple[list[dict], list[dict]]:
+    """The sentences and quotes of a run's documents found in the most sources, as table rows."""
     con = warehouse.connect(data_dir / warehouse.WAREHOUSE_FILE, read_only=True)
     try:
         sentences = con.execute(
-            """SELECT c.canonical_text AS sentence, c.n_sources, array_to_string(c.sources, ', ') AS sources
+            """SELECT c.n_sources, array_to_string(c.sources, ', ') AS sources, c.canonical_text AS sentence
                FROM sentence_clusters AS c
                WHERE c.n_sources >= 2 AND c.cluster_id IN (
                    SELECT s.cluster_id FROM sentences AS s JOIN documents AS d USING (doc_id)
                    WHERE d.run_id = ?)
-               ORDER BY c.n_sources DESC, c.n_occurrences DESC, c.cluster_id LIMIT 10""",
-            [run_id],
+               ORDER BY c.n_sources DESC, c.n_occurrences DESC, c.cluster_id LIMIT ?""",
+            [run_id, limit],
         ).fetch_arrow_table()
         quotes = con.execute(
-            """SELECT canonical_text AS quote, array_to_string(speakers, ', ') AS speakers, n_sources,
-                      array_to_string(sources, ', ') AS sources
+            """SELECT n_sources, array_to_string(speakers, ', ') AS speakers,
+                      array_to_string(sources, ', ') AS sources, canonical_text AS quote
                FROM shared_quotes
-               WHERE quote_cluster_id IN (
+               WHERE len(regexp_split_to_array(trim(canonical_text), '\\s+')) >= ?
+                 AND quote_cluster_id IN (
                    SELECT q.quote_cluster_id FROM quotes AS q JOIN documents AS d USING (doc_id)
                    WHERE d.run_id = ?)
-               ORDER BY n_sources DESC, n_quotes DESC, quote_cluster_id LIMIT 10""",
-            [run_id],
+               ORDER BY n_sources DESC, n_quotes DESC, quote_cluster_id LIMIT ?""",
+            [MIN_QUOTE_WORDS, run_id, limit],
         ).fetch_arrow_table()
     finally:
         con.close()
-    create_table_artifact(
-        sentences.to_pylist(), key="crosswire-top-shared-sentences", description="Sentences this run shares"
-    )
-    create_table_artifact(
-        quotes.to_pylist(), key="crosswire-top-shared-quotes", description="Quotes this run shares"
-    )
+    return _cut(sentences.to_pylist(), "sentence"), _cut(quotes.to_pylist(), "quote")
+
+
+def _cut(rows: list[dict], column: str) -> list[dict]:
+    """Rows with `column` cut to TEXT_CHARS characters, at a word boundary, marked with '…'."""
+    for row in rows:
+        text = row[column] or ""
+        if len(text) > TEXT_CHARS:
+            row[column] = text[: TEXT_CHARS - 1].rsplit(" ", 1)[0] + " …"
+    return rows

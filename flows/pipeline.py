@@ -18,8 +18,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
-from prefect import flow, get_run_logger
+from prefect import Task, flow, get_run_logger
 from prefect.context import get_run_context
 from prefect.utilities.annotations import quote
 
@@ -27,6 +28,7 @@ from crosswire import progress
 from crosswire.batch import (
     PreparedBatch,
     batch_tables,
+    copies_together,
     merge_prepared,
     run_row,
     unchanged_files,
@@ -34,10 +36,9 @@ from crosswire.batch import (
 )
 from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
 from crosswire.extract.config import ExtractConfig
-from crosswire.extract.facts import copies_together
 from crosswire.extract.merge import merge_facts
 from crosswire.flows import artifacts
-from crosswire.flows.runner import run_batches
+from crosswire.flows.runner import Upstream, run_batches, submit
 from crosswire.flows.tasks import (
     cluster_quotes,
     deduplicate,
@@ -116,6 +117,7 @@ class Slice:
     run_id: str = ""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
+    upstream: dict[str, list[UUID]] = field(default_factory=dict)  # task runs behind its inputs
 
 
 def _run_slices(config: RunConfig, project: Project) -> RunSummary:
@@ -123,27 +125,39 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
     data_dir = Path(config.data_dir).absolute()
     get_run_logger().info("project %s (%s)", project.root, project.describe())
     timings: dict[str, float] = {}
-    _timed(timings, "upgrade", upgrade_warehouse, data_dir, project.sql_dir, config.lock_wait_seconds)
-    state = _timed(timings, "state", warehouse_state, data_dir, config.lock_wait_seconds)
-    files, rejected = _timed(timings, "discover", discover, config.sources, config.ingest)
+    wait = config.lock_wait_seconds
+    _, upgraded = _stage(timings, "upgrade", upgrade_warehouse, {}, data_dir=data_dir,
+                         sql_dir=project.sql_dir, lock_wait_seconds=wait)  # fmt: skip
+    state, state_run = _stage(timings, "state", warehouse_state, {"data_dir": upgraded},
+                              data_dir=data_dir, lock_wait_seconds=wait)  # fmt: skip
+    (files, rejected), discovered = _stage(
+        timings, "discover", discover, {}, sources=config.sources, config=config.ingest
+    )
     changed, n_unchanged = unchanged_files(files, state.file_manifest)
     size = config.slice_files
     parts = [changed[i : i + size] for i in range(0, len(changed), size)] or [[]]
     summaries = []
-    for number, part in enumerate(parts):
-        if number:  # what the slices before loaded: documents, entities, file manifest
-            worker_caches().clear()
-            release_freed_memory()
-            _forget_task_results()
-            state = warehouse_state(data_dir, config.lock_wait_seconds)
-        run = Slice(number, part, rejected if not number else [], n_unchanged if not number else 0, state)
-        run.timings = timings if not number else {}
-        run.run_id = _run_id(number)
-        summaries.append(_run_slice(run, config, project, data_dir))
+    with contextlib.ExitStack() as stack:
+        # imports GX and builds the suites on the other core while the stages run
+        validator = stack.enter_context(ValidatorProcess(project.expectations_dir)) if changed else None
+        for number, part in enumerate(parts):
+            if number:  # what the slices before loaded: documents, entities, file manifest
+                worker_caches().clear()
+                release_freed_memory()
+                _forget_task_results()
+                state, state_run = _stage({}, "state", warehouse_state, {}, data_dir=data_dir,
+                                          lock_wait_seconds=wait)  # fmt: skip
+            run = Slice(number, part, rejected if not number else [], n_unchanged if not number else 0, state)
+            run.timings = timings if not number else {}
+            run.run_id = _run_id(number)
+            run.upstream = {"files": discovered, "known": state_run}
+            summaries.append(_run_slice(run, config, project, data_dir, validator))
     return combined(summaries)
 
 
-def _run_slice(run: Slice, config: RunConfig, project: Project, data_dir: Path) -> RunSummary:
+def _run_slice(
+    run: Slice, config: RunConfig, project: Project, data_dir: Path, validator: ValidatorProcess | None
+) -> RunSummary:
     jobs = [
         {
             "files": run.files[i : i + config.batch_files],
@@ -155,14 +169,15 @@ def _run_slice(run: Slice, config: RunConfig, project: Project, data_dir: Path) 
         }
         for i in range(0, len(run.files), config.batch_files)
     ]
-    batch = _timed(run.timings, "read+normalize+segment", _prepare_all, jobs, config)
+    upstream = {"files": run.upstream["files"], "known_doc_ids": run.upstream["known"]}
+    batch, prepared = _timed(run.timings, "read+normalize+segment", _prepare_all, jobs, config, upstream)
     batch.n_skipped += run.n_unchanged
     known = run.state.rejections
     rejected = [r for r in run.rejected + batch.rejected if (r.path, r.reason) not in known]
     if not (batch.documents or batch.document_files or rejected):
         return _record_unchanged_run(run, batch.n_skipped, config, project, data_dir)
-    with ValidatorProcess() as validator:  # imports GX on the other core while the stages run
-        return _load_batch(run, batch, rejected, config, project, data_dir, validator)
+    run.upstream["prepared"] = prepared
+    return _load_batch(run, batch, rejected, config, project, data_dir, validator)
 
 
 def _load_batch(
@@ -172,24 +187,30 @@ def _load_batch(
     config: RunConfig,
     project: Project,
     data_dir: Path,
-    validator: ValidatorProcess,
+    validator: ValidatorProcess | None,
 ) -> RunSummary:
     """Dedup, extract, write, validate and load a batch with new documents."""
-    timed = functools.partial(_timed, run.timings)
-    wait = config.lock_wait_seconds
-    facts = timed("extract", _extract_all, batch, run.state.entities, config)
+    stage = functools.partial(_stage, run.timings)
+    wait, prepared = config.lock_wait_seconds, run.upstream["prepared"]
+    upstream = {"documents": prepared, "known_entities": run.upstream["known"]}
+    facts, extracted = _timed(
+        run.timings, "extract", _extract_all, batch, run.state.entities, config, upstream
+    )
     if timed_out := facts.pop("timed_out"):  # extraction's last line of defence: see ExtractConfig
         budget = f"{config.extract.document_seconds:g} s"
         reason = f"extraction took longer than the {budget} budget per document (--document-seconds)"
         batch, late = without_documents(batch, timed_out, reason)
         rejected = rejected + late
     docs, sentences = quote(batch.documents), quote(batch.sentences)
+    read = {"documents": prepared, "sentences": prepared}
 
-    dedup = timed("deduplicate", deduplicate, sentences, docs, config.dedup, data_dir, run.run_id, wait,
-                  quote(batch.signatures))  # fmt: skip
-    time_mentions = timed("extract dates", extract_dates, docs, sentences)
-    quote_dedup = timed("cluster quotes", cluster_quotes, quote(facts["quotes"]), docs, config.dedup,
-                        data_dir, run.run_id, wait)  # fmt: skip
+    dedup, deduplicated = stage("deduplicate", deduplicate, read,
+                                sentences=sentences, documents=docs, config=config.dedup, data_dir=data_dir,
+                                run_id=run.run_id, wait=wait, signatures=quote(batch.signatures))  # fmt: skip
+    time_mentions, dated = stage("extract dates", extract_dates, read, documents=docs, sentences=sentences)
+    quote_dedup, quotes_clustered = stage("cluster quotes", cluster_quotes, {"quotes": extracted},
+                                          quotes=quote(facts["quotes"]), documents=docs, config=config.dedup,
+                                          data_dir=data_dir, run_id=run.run_id, wait=wait)  # fmt: skip
     get_run_logger().info(
         "read %d files (%d rejected): %d new documents (%d already loaded), %d sentences, %d quotes",
         len(run.files), len(rejected), len(batch.documents), batch.n_skipped, len(batch.sentences),
@@ -197,8 +218,12 @@ def _load_batch(
     )  # fmt: skip
 
     tables = batch_tables(batch, dedup, quote_dedup, facts, time_mentions, rejected, run.run_id)
-    batch_dir = timed("write", write_parquet, data_dir, run.run_id, quote(tables))
-    report = timed("validate", validate, batch_dir, project.expectations_dir, run.run_id, data_dir, validator)
+    produced = prepared + deduplicated + extracted + dated + quotes_clustered
+    batch_dir, written = stage("write", write_parquet, {"tables": produced}, data_dir=data_dir,
+                               run_id=run.run_id, tables=quote(tables))  # fmt: skip
+    report, validated = stage("validate", validate, {"batch_dir": written}, batch_dir=batch_dir,
+                              suites_dir=project.expectations_dir, run_id=run.run_id, data_dir=data_dir,
+                              validator=validator)  # fmt: skip
     artifacts.publish_validation(report.summary(), report.success, report.data_docs_index)
     if not report.success:
         target = batch_store.quarantine_batch(data_dir, run.run_id, asdict(report))
@@ -206,19 +231,21 @@ def _load_batch(
             f"validation failed; nothing was loaded and the batch is in {target}\n{report.summary()}"
         )
     row = _run_row(run, batch, len(rejected), report)
-    timed("load", load, data_dir, batch_dir, row, project.sql_dir, wait)
-    get_run_logger().info("stage seconds: %s", run.timings)
+    stage("load", load, {"batch_dir": written, "run_row": validated}, data_dir=data_dir, batch_dir=batch_dir,
+          run_row=row, sql_dir=project.sql_dir, lock_wait_seconds=wait)  # fmt: skip
+    get_run_logger().info("stage seconds:\n%s", artifacts.stage_seconds_table(run.timings))
     return _summarize(data_dir, row, report, rejected, run.timings)
 
 
-def _prepare_all(jobs: list[dict], config: RunConfig) -> PreparedBatch:
+def _prepare_all(jobs: list[dict], config: RunConfig, upstream: Upstream) -> tuple[PreparedBatch, list[UUID]]:
     """The per-document stages over batches of files, in parallel; one merged batch."""
-    return merge_prepared(run_batches(prepare, jobs, config, "read files") if jobs else [])
+    parts, ids = run_batches(prepare, jobs, config, "read files", upstream) if jobs else ([], [])
+    return merge_prepared(parts), ids
 
 
 def _extract_all(
-    batch: PreparedBatch, known_entities: list[dict], config: RunConfig
-) -> dict[str, list[dict]]:
+    batch: PreparedBatch, known_entities: list[dict], config: RunConfig, upstream: Upstream
+) -> tuple[dict[str, list[dict]], list[UUID]]:
     """`extract` over batches of documents (worker processes, or a Dask cluster), merged."""
     by_doc: dict[str, list[dict]] = {}
     for sentence in batch.sentences:
@@ -234,7 +261,8 @@ def _extract_all(
         }
         for part in (documents[i : i + size] for i in range(0, len(documents), size))
     ]
-    return merge_facts(run_batches(extract, jobs, config, "extract"), batch.documents)
+    results, ids = run_batches(extract, jobs, config, "extract", upstream)
+    return merge_facts(results, batch.documents), ids
 
 
 def _record_unchanged_run(
@@ -244,7 +272,9 @@ def _record_unchanged_run(
     report = ValidationReport(success=True, n_expectations=0, n_failed=0, failures=(), data_docs_index=None)
     row = _run_row(run, PreparedBatch.empty(n_skipped), 0, report)
     batch_dir = batch_store.staging_dir(data_dir, run.run_id)
-    load(data_dir, batch_dir, row, project.sql_dir, config.lock_wait_seconds)
+    _stage(run.timings, "load", load, {"run_row": run.upstream["known"]}, data_dir=data_dir,
+           batch_dir=batch_dir, run_row=row, sql_dir=project.sql_dir,
+           lock_wait_seconds=config.lock_wait_seconds)  # fmt: skip
     get_run_logger().info("nothing new in the sources (%d documents already loaded)", n_skipped)
     return _summarize(data_dir, row, report, [], run.timings)
 
@@ -274,6 +304,17 @@ def _summarize(
     )
     artifacts.publish_run(summary.as_dict(), data_dir, row["run_id"])
     return summary
+
+
+def _stage(timings: dict[str, float], name: str, task: Task, upstream: Upstream, **parameters):
+    """Run one task, recording its wall seconds under `name`; returns its result and, for the
+    tasks downstream, its task run id in a list. Parameters are handed over as they are given
+    (quote large ones); `upstream` names the task runs that produced them (`flows/runner.py`)."""
+    began = time.perf_counter()
+    future = submit(task, parameters, upstream)
+    result = future.result()
+    timings[name] = round(time.perf_counter() - began, 3)
+    return result, [future.task_run_id]
 
 
 def _timed(timings: dict[str, float], name: str, fn, *args):

@@ -1,33 +1,63 @@
-"""Where a run's per-document tasks execute: in this process, in worker processes (Prefect's
-`ProcessPoolTaskRunner`), or on a Dask cluster (prefect-dask), with progress reported."""
+"""Where a run's tasks execute: the flow's own task runner, worker processes (Prefect's
+`ProcessPoolTaskRunner`), or a Dask cluster (prefect-dask), with progress reported.
+
+Every task is handed its inputs quoted (Prefect would walk every row of a batch looking for
+futures: 1.4 s for 42,000 sentence rows) and told, as `upstream`, which task runs produced them:
+parameter name -> task run ids. That is what draws the data flow in the UI's task graph; a
+`TaskRunResult` is a small handle, so no batch is walked, waited on or sent anywhere for it.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 from prefect import Task
+from prefect.client.schemas.objects import TaskRunResult
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
 from prefect.task_runners import ProcessPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from crosswire import progress
 from crosswire.config import RunConfig
 
+Upstream = dict[str, list[UUID]]  # parameter -> ids of the task runs whose results it holds
 
-def run_batches(task: Task, jobs: list[dict], config: RunConfig, stage: str) -> list:
-    """Run a task over jobs: in this process when one job (or one worker) suffices, else on the
-    task runner (worker processes, or the Dask cluster at `dask_address`)."""
-    results = []
+
+def submit(
+    task: Task, parameters: dict, upstream: Upstream | None = None, runner: Any = None
+) -> PrefectFuture:
+    """Run `task` on `runner` (default: the flow run's task runner) with an edge in the task
+    graph from each upstream task run to the parameter it feeds."""
+    runner = runner or FlowRunContext.get().task_runner
+    dependencies = {name: {TaskRunResult(id=i) for i in ids} for name, ids in (upstream or {}).items()}
+    return runner.submit(task, parameters, dependencies=dependencies)
+
+
+def run_batches(
+    task: Task, jobs: list[dict], config: RunConfig, stage: str, upstream: Upstream | None = None
+) -> tuple[list, list[UUID]]:
+    """Run a task over jobs: on the flow's task runner one at a time when one job (or one worker)
+    suffices, else on worker processes or the Dask cluster at `dask_address`. Returns the results
+    in job order and the task runs' ids."""
+    results, ids = [], []
     with progress.track(stage, len(jobs)) as advance:
         if not config.dask_address and (config.workers <= 1 or len(jobs) <= 1):
             for job in jobs:
-                results.append(task(**quoted(job)))
+                future = submit(task, quoted(job), upstream)
+                results.append(future.result())
+                ids.append(future.task_run_id)
                 advance(1)
-            return results
+            return results, ids
         with _task_runner(config) as runner:
             # Dask's runner hands a quoted parameter on still wrapped: only the others are quoted
             wrap = (lambda job: job) if config.dask_address else quoted
-            for future in [runner.submit(task, parameters=wrap(job)) for job in jobs]:
+            for future in [submit(task, wrap(job), upstream, runner) for job in jobs]:
                 results.append(future.result())
+                ids.append(future.task_run_id)
                 advance(1)
-    return results
+    return results, ids
 
 
 def quoted(parameters: dict) -> dict:

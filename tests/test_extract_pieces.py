@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.wire_corpus import wire_copy
+from crosswire.batch import copies_together
 from crosswire.extract import facts
-from crosswire.extract.facts import ExtractConfig, copies_together, extract_facts, load_nlp
+from crosswire.extract.facts import ExtractConfig, extract_facts, load_nlp
 from crosswire.text.normalize import normalize_text
 from crosswire.text.segment import segment_documents
 from crosswire.worker import worker_caches

@@ -321,19 +321,37 @@ def test_a_sound_batch_passes_every_expectation(sound_run):
     assert report.summary().startswith(f"Validation passed: {report.n_expectations} expectations")
 
 
-def test_data_docs_are_built_for_each_run_and_keep_earlier_runs(sound_run):
+def test_data_docs_are_written_for_each_run_and_the_index_keeps_earlier_runs(sound_run):
     report, docs = sound_run
     assert report.data_docs_index == str(docs / "index.html")
     assert report.data_docs_index in report.summary()
 
-    later = validate_batch(empty_batch(), SUITES, run_id="later-run", data_docs_dir=docs)
+    later = validate_batch(
+        DAMAGES["orphan doc_id"].corrupt(sound_batch()), SUITES, run_id="later-run", data_docs_dir=docs
+    )
 
     assert later.data_docs_index == report.data_docs_index
     index = (docs / "index.html").read_text()
+    assert index.index("later-run") < index.index("sound-run")  # newest first
     for run_id in ("sound-run", "later-run"):
-        for table in contract.BATCH_TABLES:
-            (page,) = (docs / "validations" / table / run_id).rglob("*.html")
-            assert page.relative_to(docs).as_posix() in index
+        assert f'href="runs/{run_id}.html"' in index
+    sound_page = (docs / "runs" / "sound-run.html").read_text()
+    assert "passed" in sound_page and "failed</span>" not in sound_page
+    for table in contract.BATCH_TABLES:
+        assert f'id="{table}"' in sound_page
+    failed_page = (docs / "runs" / "later-run.html").read_text()
+    assert "doc_id_in_documents" in failed_page and NEVER_LOADED in failed_page  # the failing row
+
+
+def test_data_docs_pages_refer_to_nothing_outside_themselves(sound_run):
+    """Readable offline: no script, stylesheet, font or image from elsewhere, no temporary file."""
+    _, docs = sound_run
+    pages = list(docs.rglob("*.html"))
+    assert len(pages) >= 2
+    for page in pages:
+        text = page.read_text()
+        assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:|//|file:)", text), page
+        assert "<script" not in text and "@import" not in text and "tmp" not in text, page
 
 
 @pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())

@@ -312,34 +312,6 @@ def _timed_out(signum: int, frame: object) -> None:
     raise DocumentTimedOut
 
 
-def copies_together(documents: list[dict], max_copies: int = 64) -> list[dict]:
-    """The documents reordered so that copies of one story (documents that share a paragraph of
-    40 characters or more) stand together, and so land in the same extraction batch, where NER
-    and the parse read their shared paragraphs once. A paragraph in more than `max_copies`
-    documents (an outlet's boilerplate) does not join them. Otherwise the order is kept."""
-    parent = list(range(len(documents)))
-
-    def root(index: int) -> int:
-        while parent[index] != index:
-            parent[index] = parent[parent[index]]
-            index = parent[index]
-        return index
-
-    holders: dict[int, list[int]] = {}
-    for index, doc in enumerate(documents):
-        for paragraph in set(doc["text"].split("\n\n")):
-            if len(paragraph) >= 40:
-                holders.setdefault(hash(paragraph), []).append(index)
-    for indices in holders.values():
-        if 1 < len(indices) <= max_copies:
-            for other in indices[1:]:
-                parent[root(other)] = root(indices[0])
-    groups: dict[int, list[dict]] = {}
-    for index, doc in enumerate(documents):
-        groups.setdefault(root(index), []).append(doc)
-    return [doc for group in groups.values() for doc in group]
-
-
 def _sentence_spans(documents: list[dict], sentences: list[dict]) -> dict[str, list[tuple[int, int, int]]]:
     """(start_char, end_char, paragraph_idx) of each document's sentences, in order."""
     by_doc: dict[str, list[tuple[int, int, int]]] = {doc["doc_id"]: [] for doc in documents}

@@ -8,10 +8,13 @@ them into one suite, the baseline's expectations first. The files are read on ev
 editing one changes the next run's checks; the file name, not the suite's `name`, says which
 table it checks.
 
-`validate_batch` builds an ephemeral GX context with a pandas data source, one asset, batch
-definition and `ValidationDefinition` per table, and one `Checkpoint` that runs them all and,
-given `data_docs_dir`, builds Data Docs there (a local site) with an `UpdateDataDocsAction`; the
-JSON validation results go to `data_docs_dir/validation_results/`, so the site keeps every run.
+`CompiledSuites` builds the suites once as GX objects in an ephemeral context with a pandas data
+source and one dataframe asset per table, then validates each table of a batch as its own
+in-memory dataframe with `Batch.validate(suite)`: no Checkpoint, no stores, no temporary files
+(a Checkpoint hands one `batch_parameters` dict to all its validations, so it needed each table
+written to a file; and GX's Data Docs pages name that deleted file). Given `data_docs_dir`, the
+run's result is written there as crosswire's own page (`crosswire/validate/data_docs.py`:
+plain HTML, no network), with an index of every run.
 
 Rules that span tables cannot be one GX expectation on one table, so they are computed first, as
 check columns appended to the table validated (`CHECK_COLUMNS`), and the suites expect them true:
@@ -30,16 +33,10 @@ the suite's column-list expectation names what is missing.
 The suites also refer to values known only at run time (`SUITE_PARAMETERS`), as
 `{"$PARAMETER": "validation_time + timedelta(days=2)"}` (GX evaluates the arithmetic).
 
-Why Feather files: GX 1.x hands one `batch_parameters` dict to every ValidationDefinition of a
-Checkpoint, so in-memory dataframe assets cannot each receive their own table. Each table is
-written as uncompressed Arrow IPC (Feather) to a temporary folder and read back by a pandas
-filesystem data source: still pandas (GX's SQL data source fails on DuckDB), at about the cost
-of `table.to_pandas()`.
-
-Speed: a synthetic batch of 10,000 documents, 300,000 sentences, 300,000 clusters and 100,000
-mentions validates in about 3 s (5 s with Data Docs), failing or not, plus 2-3 s for the GX
-import. About a second of a run is GX's fixed cost of ~10 ms per expectation; result_format is
-SUMMARY, so only a few bad values per expectation are collected.
+Speed: GX's import costs ~2 s and building the suites ~0.2 s, both done in advance by the
+validator process (`ValidatorProcess`); then GX's fixed cost of ~5 ms per expectation (~1 s for
+the 177 of a batch, whatever its size) plus the data's own: result_format is SUMMARY, so only a
+few bad values per expectation are collected. GX's own Data Docs took another ~2 s a run.
 """
 
 from __future__ import annotations
@@ -48,18 +45,16 @@ import contextlib
 import datetime as dt
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.feather as feather
 
 from crosswire import contract
 
@@ -105,8 +100,6 @@ SUITE_PARAMETERS: dict[str, str] = {
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
 N_EXAMPLES = 3
-DATA_DOCS_SITE = "crosswire"
-VALIDATION_RESULTS_FOLDER = "validation_results"  # under data_docs_dir: GX's JSON results
 
 
 @dataclass(frozen=True)
@@ -115,6 +108,14 @@ class ValidationFailure:
     expectation: str
     column: str | None
     details: str  # observed value, or how many rows failed and a few of them
+    examples: tuple[dict, ...] = ()  # a few failing rows: key, the columns checked, their inputs
+
+
+@dataclass(frozen=True)
+class TableResult:
+    table: str
+    n_rows: int
+    expectations: tuple[tuple[str, str | None, bool], ...]  # (type, columns, success), suite order
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ class ValidationReport:
     n_expectations: int
     n_failed: int
     failures: tuple[ValidationFailure, ...]
-    data_docs_index: str | None  # the built Data Docs index.html, when built
+    data_docs_index: str | None  # the Data Docs index.html, when written
+    tables: tuple[TableResult, ...] = ()
 
     def verdict(self) -> str:
         """One line for the run summary."""
@@ -249,67 +251,99 @@ def validate_batch(
     run_id: str,
     data_docs_dir: Path | None = None,
 ) -> ValidationReport:
-    """Validate every batch table against its suite in `suites_dir` with one GX Checkpoint."""
-    missing = [name for name in contract.BATCH_TABLES if name not in tables]
-    if missing:
-        raise ValueError(f"validate_batch needs every batch table; missing: {', '.join(missing)}")
-    suites = {name: read_suite(suites_dir, name) for name in contract.BATCH_TABLES}
-    checked = {name: with_check_columns(name, tables) for name in contract.BATCH_TABLES}
-    validation_time = dt.datetime.now(dt.UTC)
-    parameters = {
-        "validation_time": validation_time,
-        "batch_has_documents": int(tables["documents"].num_rows > 0),
-    }
+    """Validate every batch table against its suite in `suites_dir` (suites compiled for this call)."""
+    return CompiledSuites(suites_dir).validate(tables, run_id=run_id, data_docs_dir=data_docs_dir)
 
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx  # imported here: it costs seconds
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.execution_engine import pandas_execution_engine
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    with tempfile.TemporaryDirectory(prefix="crosswire-validate-") as staging:
-        source = context.data_sources.add_pandas_filesystem("batch", base_directory=Path(staging))
-        definitions = []
-        for name, table in checked.items():
-            feather.write_feather(table, Path(staging) / f"{name}.arrow", compression="uncompressed")
-            batch = source.add_feather_asset(name).add_batch_definition_path(name, path=f"{name}.arrow")
-            suite = context.suites.add(_suite(gx, suites[name], suite_files(suites_dir, name), name))
-            definitions.append(
-                context.validation_definitions.add(
-                    gx.ValidationDefinition(name=name, data=batch, suite=suite)
+class CompiledSuites:
+    """The suites of `suites_dir` built once as GX objects, ready for any number of batches.
+
+    Building them (reading the files, GX's ExpectationSuite objects, an ephemeral context with a
+    pandas source and one dataframe asset per table) is what a validation needs before it sees
+    data; the validator process does it while the run's other stages work. Each table is then
+    validated with `Batch.validate(suite)` on its own in-memory dataframe: no Checkpoint, no
+    stores, no temporary files. `stamp` identifies the suite files as they were read.
+    """
+
+    def __init__(self, suites_dir: Path) -> None:
+        self.suites_dir = Path(suites_dir)
+        self.stamp = suite_stamp(self.suites_dir)
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx  # imported here: it costs seconds
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
+
+        self._engine_module = pandas_execution_engine
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        source = context.data_sources.add_pandas("batch")
+        self._suites: dict[str, tuple[Any, Any]] = {}
+        for name in contract.BATCH_TABLES:
+            files = suite_files(self.suites_dir, name)
+            suite = _suite(gx, read_suite(self.suites_dir, name), files, name)
+            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+            self._suites[name] = (batch, suite)
+
+    def is_current(self) -> bool:
+        """Whether the suite files are still those these suites were built from."""
+        return suite_stamp(self.suites_dir) == self.stamp
+
+    def validate(
+        self, tables: dict[str, pa.Table], *, run_id: str, data_docs_dir: Path | None = None
+    ) -> ValidationReport:
+        """Validate every batch table; with `data_docs_dir`, write the run's page there."""
+        missing = [name for name in contract.BATCH_TABLES if name not in tables]
+        if missing:
+            raise ValueError(f"validate_batch needs every batch table; missing: {', '.join(missing)}")
+        validated_at = dt.datetime.now(dt.UTC)
+        parameters = {
+            "validation_time": validated_at,
+            "batch_has_documents": int(tables["documents"].num_rows > 0),
+        }
+        failures: list[ValidationFailure] = []
+        results: list[TableResult] = []
+        with _batches_not_fingerprinted(self._engine_module):
+            for name, (batch_definition, suite) in self._suites.items():
+                checked = with_check_columns(name, tables)
+                batch = batch_definition.get_batch(batch_parameters={"dataframe": checked.to_pandas()})
+                outcome = batch.validate(
+                    suite, result_format=RESULT_FORMAT, expectation_parameters=parameters
                 )
-            )
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name="crosswire_batch",
-                validation_definitions=definitions,
-                actions=[]
-                if data_docs_dir is None
-                else [_data_docs_action(gx, context, Path(data_docs_dir))],
-                result_format=RESULT_FORMAT,
-            )
+                failed = [_failure(name, checked, r) for r in outcome.results if not r.success]
+                failures += failed
+                results.append(
+                    TableResult(
+                        table=name,
+                        n_rows=checked.num_rows,
+                        expectations=tuple(
+                            (r.expectation_config.type, _label(_columns(r.expectation_config)), r.success)
+                            for r in outcome.results
+                        ),
+                    )
+                )
+        n_expectations = sum(len(result.expectations) for result in results)
+        report = ValidationReport(
+            success=not failures,
+            n_expectations=n_expectations,
+            n_failed=len(failures),
+            failures=tuple(failures),
+            data_docs_index=None,
+            tables=tuple(results),
         )
-        with _batches_not_fingerprinted(pandas_execution_engine):
-            result = checkpoint.run(
-                expectation_parameters=parameters,
-                run_id=RunIdentifier(run_name=run_id, run_time=validation_time),
-            )
+        if data_docs_dir is None:
+            return report
+        from crosswire.validate.data_docs import write_run_page
 
-    failures: list[ValidationFailure] = []
-    n_expectations = 0
-    for suite_result in result.run_results.values():
-        n_expectations += len(suite_result.results)
-        name = suite_result.suite_name
-        failures += [_failure(name, checked[name], r) for r in suite_result.results if not r.success]
-    index = Path(data_docs_dir) / "index.html" if data_docs_dir is not None else None
-    return ValidationReport(
-        success=not failures,
-        n_expectations=n_expectations,
-        n_failed=len(failures),
-        failures=tuple(failures),
-        data_docs_index=str(index) if index is not None and index.exists() else None,
+        index = write_run_page(Path(data_docs_dir), report, run_id=run_id, validated_at=validated_at)
+        return replace(report, data_docs_index=str(index))
+
+
+def suite_stamp(suites_dir: Path) -> tuple:
+    """Name, size and modification time of every suite file: changes when one is edited."""
+    return tuple(
+        (path.name, stat.st_size, stat.st_mtime_ns)
+        for path in sorted(Path(suites_dir).glob("*.json"))
+        for stat in [path.stat()]
     )
 
 
@@ -318,7 +352,7 @@ def _batches_not_fingerprinted(pandas_execution_engine: ModuleType) -> Iterator[
     """GX fingerprints each batch (a hash over every value, a pickle when a column holds lists):
     about 4 s of a large batch, for an id nothing here reads. It skips frames larger than the
     module's HASH_THRESHOLD bytes and has no option for it, so the threshold is zero while the
-    checkpoint runs, and restored after."""
+    suites run, and restored after."""
     saved = pandas_execution_engine.HASH_THRESHOLD
     pandas_execution_engine.HASH_THRESHOLD = 0
     try:
@@ -344,64 +378,52 @@ def _is_suite(gx: Any, path: Path, table: str) -> bool:
     return True
 
 
-def _data_docs_action(gx: Any, context: Any, data_docs_dir: Path) -> Any:
-    """A local Data Docs site in `data_docs_dir`, and the action that updates it after a run."""
-    # The site lists only results its source store holds (an ephemeral context's would hold
-    # this run's alone), so results are kept on disk beside the pages: earlier runs stay listed.
-    context.add_store(
-        "validation_results_on_disk",
-        {
-            "class_name": "ValidationResultsStore",
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(data_docs_dir / VALIDATION_RESULTS_FOLDER),
-            },
-        },
-    )
-    context.validation_results_store_name = "validation_results_on_disk"
-    context.add_data_docs_site(
-        DATA_DOCS_SITE,
-        {
-            "class_name": "SiteBuilder",
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(data_docs_dir),
-            },
-        },
-    )
-    return gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DATA_DOCS_SITE])
+def _columns(config: Any) -> list[str]:
+    """The columns an expectation checks (a table-level column list names none)."""
+    kwargs = config.kwargs
+    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    if not config.type.startswith("expect_table_"):
+        columns += kwargs.get("column_list") or []
+    return columns
+
+
+def _label(columns: list[str]) -> str | None:
+    return ", ".join(columns) or None
 
 
 def _failure(table_name: str, table: pa.Table, outcome: Any) -> ValidationFailure:
     """One failed GX ExpectationValidationResult, with a few of its bad rows spelled out."""
-    kind = outcome.expectation_config.type
-    kwargs = outcome.expectation_config.kwargs
-    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
-    if not kind.startswith("expect_table_"):
-        columns += kwargs.get("column_list") or []
+    columns = _columns(outcome.expectation_config)
+    rows = _example_rows(table_name, table, columns, outcome)
     return ValidationFailure(
         table=table_name,
-        expectation=kind,
-        column=", ".join(columns) or None,
-        details=_details(table_name, table, columns, outcome),
+        expectation=outcome.expectation_config.type,
+        column=_label(columns),
+        details=_details(outcome, rows),
+        examples=tuple({name: _short(value) for name, value in row.items()} for row in rows),
     )
 
 
-def _details(table_name: str, table: pa.Table, columns: list[str], outcome: Any) -> str:
+def _example_rows(table_name: str, table: pa.Table, columns: list[str], outcome: Any) -> list[dict]:
+    """Up to N_EXAMPLES failing rows: the table's key, the columns checked and their inputs."""
+    shown = [*contract.TABLES[table_name].key, *columns]
+    for column in columns:
+        shown += CHECK_COLUMNS[column].inputs if column in CHECK_COLUMNS else ()
+    shown = [c for c in dict.fromkeys(shown) if c in table.column_names and c not in CHECK_COLUMNS]
+    indices = (outcome.result or {}).get("partial_unexpected_index_list") or []
+    if not (indices and shown):
+        return []
+    return table.take(indices[:N_EXAMPLES]).select(shown).to_pylist()
+
+
+def _details(outcome: Any, rows: list[dict]) -> str:
     errors = _exception_messages(outcome.exception_info)
     if errors:
         return "could not be evaluated: " + "; ".join(errors)
     result = outcome.result
     if "unexpected_count" not in result:
         return _observed(outcome.expectation_config.kwargs, result.get("observed_value"))
-    shown = [*contract.TABLES[table_name].key, *columns]
-    for column in columns:
-        shown += CHECK_COLUMNS[column].inputs if column in CHECK_COLUMNS else ()
-    shown = [c for c in dict.fromkeys(shown) if c in table.column_names and c not in CHECK_COLUMNS]
-    indices = result.get("partial_unexpected_index_list") or []
-    if indices and shown:
-        rows = table.take(indices[:N_EXAMPLES]).select(shown).to_pylist()
+    if rows:
         examples = " | ".join(", ".join(f"{k}={_short(v)}" for k, v in row.items()) for row in rows)
     else:
         examples = ", ".join(_short(v) for v in result.get("partial_unexpected_list", [])[:N_EXAMPLES])
@@ -440,22 +462,32 @@ def _short(value: object, limit: int = 60) -> str:
 def validate_staged(
     batch_dir: Path, suites_dir: Path, *, run_id: str, data_docs_dir: Path | None = None
 ) -> ValidationReport:
-    """`validate_batch` over a staged batch: the Parquet files the load would read."""
+    """Validate a staged batch, the Parquet files the load would read, with the suites this
+    process compiled in advance when they are still current (the validator process), else anew."""
     from crosswire.store.batch_store import read_batch
 
-    return validate_batch(read_batch(batch_dir), suites_dir, run_id=run_id, data_docs_dir=data_docs_dir)
+    tables = read_batch(batch_dir)
+    ready = _compiled_in_advance.get(Path(suites_dir))
+    suites = ready if ready is not None and ready.is_current() else CompiledSuites(suites_dir)
+    return suites.validate(tables, run_id=run_id, data_docs_dir=data_docs_dir)
+
+
+# Owner: the validator process, whose initializer fills it (suites folder -> CompiledSuites);
+# elsewhere it stays empty.
+_compiled_in_advance: dict[Path, CompiledSuites] = {}
 
 
 class ValidatorProcess:
     """A process of its own for validation, started before it is needed.
 
-    Importing Great Expectations costs ~3 s of CPU; started when a run knows it has new documents,
-    this process imports GX on the other core while dedup and extraction run, then validates the
-    staged Parquet batch (read from disk, so no table crosses the pipe). If the process is lost,
-    validation runs in the calling process instead.
+    Importing Great Expectations costs ~2-3 s of CPU, and building the suites (`CompiledSuites`)
+    a few tenths more. Started as soon as a run knows it has changed files, this process does
+    both on the other core while reading, dedup and extraction run, then validates each staged
+    Parquet batch of the run (read from disk, so no table crosses the pipe; one process serves
+    every slice). If the process is lost, validation runs in the calling process instead.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, suites_dir: Path | None = None) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -463,7 +495,7 @@ class ValidatorProcess:
             1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_validator,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), suites_dir),
         )
         self._pool.submit(int)  # the executor starts its process on the first submit
 
@@ -490,11 +522,16 @@ class ValidatorProcess:
         self.close()
 
 
-def _start_validator(parent_pid: int) -> None:
-    """In the validator process: exit with the process that started it, then import GX."""
+def _start_validator(parent_pid: int, suites_dir: Path | None) -> None:
+    """In the validator process: exit with the process that started it, import GX, and build
+    the suites. A suite that cannot be built is left for the validation, whose error names it."""
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations  # noqa: F401
+
+    if suites_dir is not None:
+        with contextlib.suppress(Exception):
+            _compiled_in_advance[Path(suites_dir)] = CompiledSuites(suites_dir)
 
 
 def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
