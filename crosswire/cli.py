@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -27,6 +28,7 @@ from crosswire.ingest.outlets import parse_source
 from crosswire.ingest.read import IngestConfig, discover_files
 from crosswire.ingest.records import FORMATS
 from crosswire.project import PROJECT_DIR_VARIABLE
+from crosswire.validate.suites import ValidatorProcess
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -172,6 +174,7 @@ def run(
     The run summary goes to stdout; logs and progress to stderr."""
     sources = [str(p) for p in source] if source else list(RunConfig.sources)
     _check_sources(sources, IngestConfig(follow_symlinks=follow_symlinks))
+    _start_validator_early(project_dir)
 
     from crosswire import progress
     from crosswire.flows.pipeline import ValidationFailed, crosswire_pipeline
@@ -219,10 +222,21 @@ def run(
         raise typer.Exit(ExitCode.WAREHOUSE_UNUSABLE) from None
     finally:
         progress.install(None)
+        ValidatorProcess.close_unused()
     _print_summary(summary)
     data_flag = [] if data_dir == Path(RunConfig.data_dir) else ["--data-dir", str(data_dir)]
     hint = shlex.join([_program(), "query", EXAMPLE_QUERY, *data_flag])
     console.print("Try:", hint, markup=False, highlight=False)
+
+
+def _start_validator_early(project_dir: Path | None) -> None:
+    """Start the validation process before Prefect is imported: its import of Great Expectations
+    (2-3 s) then runs on the other core while Prefect's runs here. The run takes it when it has
+    changed files; otherwise it is stopped unused."""
+    from crosswire.project import ProjectNotFound, find_project
+
+    with contextlib.suppress(ProjectNotFound):  # the run itself reports it
+        ValidatorProcess.start_early(find_project(project_dir).expectations_dir)
 
 
 def _check_sources(sources: Sequence[str], config: IngestConfig) -> None:

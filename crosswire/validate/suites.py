@@ -487,6 +487,26 @@ class ValidatorProcess:
     every slice). If the process is lost, validation runs in the calling process instead.
     """
 
+    # started by the command line before Prefect is imported, until a run takes it (`for_run`)
+    _early: dict[Path, ValidatorProcess] = {}
+
+    @classmethod
+    def start_early(cls, suites_dir: Path) -> None:
+        """Start a validator for `suites_dir` now, so that GX's import overlaps Prefect's (the
+        command line calls this first thing); the run's `for_run` takes it."""
+        cls._early.setdefault(Path(suites_dir), cls(suites_dir))
+
+    @classmethod
+    def for_run(cls, suites_dir: Path) -> ValidatorProcess:
+        """The validator started early for `suites_dir`, else a new one; the caller closes it."""
+        return cls._early.pop(Path(suites_dir), None) or cls(suites_dir)
+
+    @classmethod
+    def close_unused(cls) -> None:
+        """Stop validators started early that no run took (nothing changed in the sources)."""
+        while cls._early:
+            cls._early.popitem()[1].close()
+
     def __init__(self, suites_dir: Path | None = None) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
