@@ -535,13 +535,13 @@ class ValidatorProcess:
     def close(self) -> None:
         """Stop the process now, even in the middle of its GX import: at exit Python would
         otherwise wait for the import to finish (seconds, on a run with nothing new)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
         kill = getattr(self._pool, "kill_workers", None)  # Python 3.14+
         if kill is not None:
             kill()
-            return
-        for process in list(getattr(self._pool, "_processes", {}).values()):
-            process.kill()
+        else:
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.kill()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> ValidatorProcess:
         return self
