@@ -52,6 +52,7 @@ from rapidfuzz.distance import Levenshtein
 from rensa import RMinHash
 
 from crosswire.ids import stable_id
+from crosswire.text.edits import OneEditIndex
 from crosswire.text.lexicon import (
     ATTRIBUTION_CUES,
     CONTRAST_WORDS,
@@ -312,9 +313,10 @@ def _could_match(a: _Profile, b: _Profile, config: DedupConfig) -> bool:
 
 
 def _contiguous(short: list[str], long: list[str]) -> bool:
-    """Whether `short` occurs as one unbroken run of words inside `long`."""
-    width = len(short)
-    return any(long[i : i + width] == short for i in range(len(long) - width + 1))
+    """Whether `short` (not empty) occurs as one unbroken run of words inside `long`: a substring
+    search over the words joined by NUL, which normalized text never holds (linear, where
+    comparing at every offset costs the product of the lengths)."""
+    return "\0" + "\0".join(short) + "\0" in "\0" + "\0".join(long) + "\0"
 
 
 def _pair_off_typos(only_left: frozenset[str], only_right: frozenset[str], limit: int) -> tuple[set, set]:
@@ -322,12 +324,14 @@ def _pair_off_typos(only_left: frozenset[str], only_right: frozenset[str], limit
     left, right = set(only_left), set(only_right)
     if not left or not right:
         return left, right
+    near = OneEditIndex(o for o in right if len(o) >= 4)  # a lookup per word, not a scan of right
     for word in sorted(only_left):
         if limit == 0:
             break
         if len(word) < 4 or any(ch.isdigit() for ch in word):
             continue
-        match = next((o for o in sorted(right) if len(o) >= 4 and Levenshtein.distance(word, o) <= 1), None)
+        close = (o for o in near.near(word) if o in right and Levenshtein.distance(word, o) <= 1)
+        match = min(close, default=None)  # the first in sorted order, as a scan would find
         if match is not None:
             left.discard(word)
             right.discard(match)

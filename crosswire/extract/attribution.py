@@ -29,10 +29,10 @@ parse's answer is not a name); only the sentence holding the quote and the one b
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from crosswire.text.lexicon import REPORTING_PARTICIPLES, REPORTING_VERBS
 
@@ -46,6 +46,9 @@ _SUBJECT_DEPS = frozenset({"nsubj"})
 _PARTICIPLE_DEPS = frozenset({"advcl", "conj", "xcomp", "acl"})
 _PHRASE_CUT_DEPS = frozenset({"relcl", "appos", "punct", "cc", "conj", "acl", "advcl"})
 _MAX_CLIMB = 3
+# a parsed window's length: windows of sentences that touch are joined up to it, and a longer
+# sentence is cut (parser memory grows with the window; news sentences are far shorter)
+MAX_WINDOW_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,25 @@ def parse_windows(
     windows: list[list[int]] = []
     for index in sorted(wanted):  # a window never crosses a paragraph break: the parser would
         start, end, paragraph = sentences[index]  # join a paragraph's last clause to the next's
-        if windows and index - 1 in wanted and sentences[index - 1][2] == paragraph:
+        joins = index - 1 in wanted and sentences[index - 1][2] == paragraph
+        if windows and joins and end - windows[-1][0] <= MAX_WINDOW_CHARS:
             windows[-1][1] = end
         else:
             windows.append([start, end])
-    return [(start, end) for start, end in windows]
+    return [piece for start, end in windows for piece in _cut(text, start, end)]
+
+
+def _cut(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """text[start:end] in pieces of at most MAX_WINDOW_CHARS, cut after a space where there is
+    one (a sentence that long is junk, not prose: its parse only has to be bounded)."""
+    pieces = []
+    while end - start > MAX_WINDOW_CHARS:
+        cut = text.rfind(" ", start + 1, start + MAX_WINDOW_CHARS)
+        cut = cut + 1 if cut != -1 else start + MAX_WINDOW_CHARS
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 _HE_SHE = re.compile(r"\b(?:he|she|He|She)\b")
@@ -117,8 +134,8 @@ def _needs_sentence_before(
     its last sentence) has a he/she."""
     if text[before[0] : before[1]].rstrip().endswith(":"):
         return True
-    around = text[before[1] : quote_start] + text[quote_end : max(quote_end, last[1])]
-    return bool(_HE_SHE.search(around))
+    # searched in place: the narration can be a long run-on sentence with many quotes
+    return bool(_HE_SHE.search(text, before[1], quote_start) or _HE_SHE.search(text, quote_end, last[1]))
 
 
 class ParsedText:
@@ -128,14 +145,25 @@ class ParsedText:
         self.text = text
         # a window the parser did not annotate (never expected) is left out rather than read
         self.parses = sorted((p for p in parses if p[1].has_annotation("DEP")), key=lambda p: p[0])
+        self.offsets = [offset for offset, _ in self.parses]
         self.quoted = sorted(quoted)  # (open_mark, close_mark) of every quote, kept or not
         self.quote_opens = [open_mark for open_mark, _ in self.quoted]
+        self._token_starts: dict[int, list[int]] = {}  # by window offset, made when first read
+        self._sentences: list[tuple[int, Span]] | None = None  # (window offset, sentence), in order
+        self._sentence_ends: list[int] = []
 
     def doc_at(self, position: int) -> tuple[int, Doc] | None:
-        for offset, doc in self.parses:
-            if offset <= position < offset + len(doc.text):
-                return offset, doc
+        index = bisect_right(self.offsets, position) - 1
+        if index >= 0 and position < self.offsets[index] + len(self.parses[index][1].text):
+            return self.parses[index]
         return None
+
+    def tokens_between(self, offset: int, doc: Doc, start_char: int, end_char: int) -> Span:
+        """The tokens of the window at `offset` that start in text[start_char:end_char]."""
+        starts = self._token_starts.get(offset)
+        if starts is None:
+            starts = self._token_starts[offset] = [token.idx for token in doc]
+        return doc[bisect_left(starts, start_char - offset) : bisect_left(starts, end_char - offset)]
 
     def in_quote(self, position: int) -> bool:
         index = bisect_right(self.quote_opens, position) - 1
@@ -149,11 +177,11 @@ class ParsedText:
         if found is None:
             return None
         offset, doc = found
-        inside = [t for t in doc if start_char <= offset + t.idx < end_char]
+        inside = list(self.tokens_between(offset, doc, start_char, end_char))
         if not inside:
             return None
         outside = _Outside(self, offset)
-        verb = _governing_verb(inside, {t.i for t in inside}, outside)
+        verb = _governing_verb(inside, outside)
         if verb is not None:
             speakers = _subjects(verb, offset, outside)
             if speakers:
@@ -161,9 +189,11 @@ class ParsedText:
         according = _according_to(inside, offset)
         if according:
             return according
-        before = self.text[:open_mark].rstrip()
-        if before.endswith(":"):
-            return self._colon_introduction(len(before) - 1)
+        before = open_mark
+        while before > 0 and self.text[before - 1].isspace():
+            before -= 1
+        if self.text.endswith(":", 0, before):
+            return self._colon_introduction(before - 1)
         if close_mark is not None:
             return self._attribution_sentence_after(close_mark)
         return None
@@ -176,10 +206,10 @@ class ParsedText:
         if found is None:
             return None
         offset, doc = found
-        for sent in doc.sents:
-            if not 0 < offset + sent.start_char - close_mark <= 2:
+        for token in self.tokens_between(offset, doc, close_mark + 1, close_mark + 3):
+            if not token.is_sent_start:
                 continue
-            root = sent.root
+            root = token.sent.root
             subject_first = any(c.dep_ in _SUBJECT_DEPS and c.i < root.i for c in root.children)
             if root.lower_ in REPORTING_VERBS and subject_first and self.text[close_mark - 1] in "?!":
                 speakers = _subjects(root, offset, _Outside(self, offset))
@@ -195,7 +225,7 @@ class ParsedText:
         if found is None:
             return None
         offset, doc = found
-        colon_token = next((t for t in doc if offset + t.idx == colon), None)
+        colon_token = next(iter(self.tokens_between(offset, doc, colon, colon + 1)), None)
         if colon_token is None:
             return None
         outside = _Outside(self, offset)
@@ -214,9 +244,11 @@ class ParsedText:
         he/she of a reporting clause refers to. Subjects inside quotes and of subordinate clauses
         ("Asked if Mr Blunkett could return, he replied") do not count."""
         found: list[tuple[int, int]] = []
-        before = [(offset, sent) for offset, doc in self.parses for sent in doc.sents
-                  if offset + sent.end_char <= position]  # fmt: skip
-        for offset, sent in reversed(before[-sentences:]):
+        if self._sentences is None:
+            self._sentences = [(offset, sent) for offset, doc in self.parses for sent in doc.sents]
+            self._sentence_ends = [offset + sent.end_char for offset, sent in self._sentences]
+        before = bisect_right(self._sentence_ends, position)
+        for offset, sent in reversed(self._sentences[max(0, before - sentences) : before]):
             verbs = [sent.root, *[c for c in sent.root.children if c.dep_ == "conj" and _is_verb(c)]]
             for verb in verbs:
                 for subject in (c for c in verb.children if c.dep_ in _SUBJECT_DEPS):
@@ -283,7 +315,9 @@ def _is_verb(token: Token) -> bool:
     return token.tag_.startswith("VB") or token.tag_ == "MD"
 
 
-def _governing_verb(inside: list[Token], inside_ids: set[int], outside: _Outside) -> Token | None:
+def _governing_verb(inside: list[Token], outside: _Outside) -> Token | None:
+    inside_ids = {t.i for t in inside}
+    last_inside = inside[-1].i
     for token in inside:
         head = token.head
         if head.i in inside_ids or head.i == token.i:
@@ -307,7 +341,7 @@ def _governing_verb(inside: list[Token], inside_ids: set[int], outside: _Outside
             reports = child.dep_ in _REPORTING_CHILD_DEPS and _is_verb(child) and outside(child)
             # after the quote any verb may report it (`"…," Trump barked`); before it, only a
             # verb of saying (not "The interplay has been important - X: "…"")
-            if reports and (child.i > max(inside_ids) or child.lower_ in REPORTING_VERBS):
+            if reports and (child.i > last_inside or child.lower_ in REPORTING_VERBS):
                 return child
     return None
 
@@ -397,9 +431,10 @@ def _affiliation(token: Token) -> str | None:
 
 
 def _according_to(inside: list[Token], offset: int) -> ParsedAttribution | None:
+    inside_ids = {t.i for t in inside}
     for token in inside:
         for child in token.children:
-            if child.lower_ == "according" and child not in inside:
+            if child.lower_ == "according" and child.i not in inside_ids:
                 for to in child.children:
                     for obj in to.children:
                         if obj.dep_ == "pobj":

@@ -297,11 +297,15 @@ def _is_weekday_name(text: str, start: int, end: int) -> bool:
     return bool(next_word) and next_word.group(1).casefold() in WEEKDAY_NAME_SUFFIXES
 
 
+_CLAUSE_REACH = 1_000  # a clause is read this far back at most (text without punctuation is junk)
+
+
 def _speaks_of_future(text: str, start: int) -> bool:
     """Words of the future in the clause before a bare weekday, and no past speech verb right
     before it (`said Tuesday he will` is past)."""
-    clause_start = max(text.rfind(mark, 0, start) for mark in (".", "!", "?", "\n", ";"))
-    clause = text[clause_start + 1 : start]
+    reach = max(0, start - _CLAUSE_REACH)
+    clause_start = max(text.rfind(mark, reach, start) for mark in (".", "!", "?", "\n", ";"))
+    clause = text[max(reach, clause_start + 1) : start]
     return not _PAST_CUE_BEFORE.search(clause) and bool(_FUTURE_MARKERS.search(clause))
 
 
@@ -370,9 +374,12 @@ def find_time_mentions(text: str, published: date | None) -> list[TimeMention]:
             if resolution is not None:
                 candidates.append(TimeMention(match.start(), match.end(), resolution))
     kept: list[TimeMention] = []
+    taken = bytearray(len(text))  # 1 where a kept mention is: an overlap test costs its length
     for candidate in sorted(candidates, key=lambda m: (m.start_char - m.end_char, m.start_char)):
-        if all(candidate.end_char <= k.start_char or candidate.start_char >= k.end_char for k in kept):
+        start, end = candidate.start_char, candidate.end_char
+        if taken.find(1, start, end) == -1:
             kept.append(candidate)
+            taken[start:end] = b"\x01" * (end - start)
     return sorted(kept, key=lambda m: m.start_char)
 
 

@@ -61,8 +61,9 @@ spaCy tags PERSON ("Finding Nemo") stay people unless the document tags them oth
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -71,6 +72,7 @@ from rapidfuzz.distance import Levenshtein
 
 from crosswire import contract
 from crosswire.ids import stable_id
+from crosswire.text.edits import OneEditIndex
 from crosswire.text.lexicon import (
     ARTICLE_PREFIXES,
     DEMONYMS,
@@ -331,13 +333,13 @@ def _repair_labels(mentions: list[Mention], fuzzy_min_letters: int) -> None:
             and labels_of.get(mention.text, Counter())["PERSON"] > gpe_counts[mention.text]
         ):
             mention.label = "PERSON"
-    full_names = [m.parts for m in mentions if m.is_full_name]
+    name_runs = _name_runs([m.parts for m in mentions if m.is_full_name])
     surnames = {m.parts[-1] for m in mentions if m.label == "PERSON" and m.parts}
-    surnames = {surname for surname in surnames if _letters(surname) >= fuzzy_min_letters}
+    surnames = OneEditIndex(surname for surname in surnames if _letters(surname) >= fuzzy_min_letters)
     for mention in mentions:
         if _may_be_person(mention) and (
             mention.text in person_texts
-            or _part_of_any(mention.parts, full_names)
+            or mention.parts in name_runs
             or _near_surname(mention.parts, surnames, fuzzy_min_letters)
         ):
             mention.label = "PERSON"
@@ -352,12 +354,19 @@ def _has_org_ending(mention: Mention) -> bool:
     return mention.text.split()[-1].casefold() in ORG_NAME_ENDINGS
 
 
-def _near_surname(parts: tuple[str, ...], surnames: set[str], min_letters: int) -> bool:
+def _name_runs(full_names: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Every run of one to three contiguous words of the full names (a surname, a first name, ...)."""
+    return {
+        name[i : i + size] for name in full_names for size in (1, 2, 3) for i in range(len(name) - size + 1)
+    }
+
+
+def _near_surname(parts: tuple[str, ...], surnames: OneEditIndex, min_letters: int) -> bool:
     """One long word at edit distance 1 from a surname of the document ('Daveport' tagged ORG)."""
     return (
         len(parts) == 1
         and _letters(parts[0]) >= min_letters
-        and any(_is_typo(parts[0], surname, min_letters) for surname in surnames)
+        and any(_is_typo(parts[0], surname, min_letters) for surname in surnames.near(parts[0]))
     )
 
 
@@ -624,16 +633,6 @@ def _is_title_complement(text: str, mention: Mention) -> bool:
     return bool(before) and is_title_head(before.group(1))
 
 
-def _part_of_any(parts: tuple[str, ...], full_names: list[tuple[str, ...]]) -> bool:
-    return bool(parts) and len(parts) <= 3 and any(_is_part(parts, name) for name in full_names)
-
-
-def _is_part(parts: tuple[str, ...], name: tuple[str, ...]) -> bool:
-    """`parts` is a contiguous run of the words of `name` (a surname, a first name, ...)."""
-    size = len(parts)
-    return 0 < size <= len(name) and any(name[i : i + size] == parts for i in range(len(name) - size + 1))
-
-
 class EntityIndex:
     """Every entity the batch can link to: the warehouse's known entities plus new ones."""
 
@@ -642,6 +641,7 @@ class EntityIndex:
         self.by_key: dict[tuple[str, str], Entity] = {}
         self.by_alias: dict[tuple[str, str], set[Entity]] = {}
         self.by_surname: dict[str, set[Entity]] = {}
+        self._fuzzy_anywhere: dict[str, Entity | None] = {}  # by word, while by_surname is unchanged
         for row in known_entities or ():
             entity = Entity(
                 entity_id=row["entity_id"],
@@ -661,6 +661,7 @@ class EntityIndex:
     def _index_surname(self, entity: Entity) -> None:
         if entity.group == NAME_GROUP_PERSON and len(entity.parts) >= 2:
             self.by_surname.setdefault(entity.parts[-1], set()).add(entity)
+            self._fuzzy_anywhere.clear()
 
     def by_name(self, name: str, label: str) -> tuple[Entity, str]:
         """The entity with this canonical key (`exact`), or with this known alias (`alias`), or new."""
@@ -676,14 +677,21 @@ class EntityIndex:
         self._index_surname(entity)
         return entity, "exact"
 
-    def fuzzy_surname(self, word: str, among: set[Entity] | None = None) -> Entity | None:
+    def fuzzy_surname(self, word: str, among: DocumentNames | None = None) -> Entity | None:
         """The one full name whose surname is at edit distance 1 from `word` (both long enough).
 
-        Searches `among` (a document's people) when given, else every full name in the index.
+        Searches `among` (a document's people) when given, else every full name in the index
+        (one scan of its surnames per word and batch: a document repeats its words).
         """
         if _letters(word) < self.fuzzy_min_letters:
             return None
-        surnames = list(self.by_surname) if among is None else list({e.parts[-1] for e in among})
+        if among is None:
+            if word not in self._fuzzy_anywhere:
+                self._fuzzy_anywhere[word] = self._fuzzy(word, list(self.by_surname), None)
+            return self._fuzzy_anywhere[word]
+        return self._fuzzy(word, among.surnames.near(word), among.entities)
+
+    def _fuzzy(self, word: str, surnames: Iterable[str], among: set[Entity] | None) -> Entity | None:
         found: set[Entity] = set()
         for surname, _, _ in process.extract(
             word, surnames, scorer=Levenshtein.distance, score_cutoff=1, limit=None
@@ -710,7 +718,7 @@ def link_mentions(mentions_by_doc: dict[str, list[Mention]], index: EntityIndex)
                 mention.entity, mention.link_method = index.by_name(mention.text, mention.label)
         _link_short_organisations(mentions)
     for mentions in mentions_by_doc.values():
-        full_names = [m for m in mentions if m.is_full_name]
+        full_names = DocumentNames([m for m in mentions if m.is_full_name])
         for mention in mentions:
             if mention.entity is None:
                 mention.entity, mention.link_method = _link_partial_person(mention, full_names, index)
@@ -748,21 +756,45 @@ def _link_short_organisations(mentions: list[Mention]) -> None:
             mention.entity, mention.link_method = next(iter(owners)), "partial"
 
 
+class DocumentNames:
+    """A document's full person names (in text order), by each of their words and by surname."""
+
+    def __init__(self, full_names: list[Mention]) -> None:
+        self.entities = {m.entity for m in full_names}
+        self.surnames = OneEditIndex({entity.parts[-1] for entity in self.entities})
+        self._by_word: dict[str, tuple[list[int], list[Mention]]] = {}
+        self._by_surname: dict[str, tuple[list[int], list[Mention]]] = {}
+        for name in full_names:
+            for word in dict.fromkeys(name.parts):
+                _file(self._by_word, word, name)
+            _file(self._by_surname, name.parts[-1], name)
+
+    def nearest(self, word: str, position: int, surname_only: bool) -> Mention | None:
+        """The last full name before `position` with `word` among its words (or as its surname),
+        else the first after it."""
+        starts, names = (self._by_surname if surname_only else self._by_word).get(word, ([], []))
+        before = bisect_left(starts, position)
+        if before:
+            return names[before - 1]
+        after = bisect_right(starts, position)
+        return names[after] if after < len(names) else None
+
+
+def _file(index: dict[str, tuple[list[int], list[Mention]]], word: str, name: Mention) -> None:
+    starts, names = index.setdefault(word, ([], []))
+    starts.append(name.start_char)
+    names.append(name)
+
+
 def _link_partial_person(
-    mention: Mention, full_names: list[Mention], index: EntityIndex
+    mention: Mention, full_names: DocumentNames, index: EntityIndex
 ) -> tuple[Entity, str]:
+    """A person mention of one word (it is not a full name: those are linked by key)."""
     parts = mention.parts
-
-    def same_person(name: Mention) -> bool:
-        # a titled one-word name ("Prince Charles") is not a first name: only a surname links it
-        if mention.title and len(parts) == 1:
-            return name.parts[-1:] == parts
-        return _is_part(parts, name.parts)
-
-    before = [m for m in full_names if m.start_char < mention.start_char and same_person(m)]
-    after = [m for m in full_names if m.start_char > mention.start_char and same_person(m)]
-    if before or after:
-        return (before[-1] if before else after[0]).entity, "partial"
+    # a titled one-word name ("Prince Charles") is not a first name: only a surname links it
+    nearest = full_names.nearest(parts[0], mention.start_char, bool(mention.title)) if parts else None
+    if nearest is not None:
+        return nearest.entity, "partial"
     aliased = index.by_alias.get((NAME_GROUP_PERSON, canonical_key(mention.text, "PERSON")), set())
     if len(aliased) == 1:
         return next(iter(aliased)), "alias"
@@ -771,7 +803,7 @@ def _link_partial_person(
         if len(same_surname) == 1:
             return next(iter(same_surname)), "partial"
         if not same_surname:
-            in_document = index.fuzzy_surname(parts[0], {m.entity for m in full_names})
+            in_document = index.fuzzy_surname(parts[0], full_names)
             fuzzy = in_document or index.fuzzy_surname(parts[0])
             if fuzzy:
                 return fuzzy, "fuzzy"

@@ -77,10 +77,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from crosswire.extract.attribution import ParsedAttribution, ParsedSpeaker, ParsedText
 from crosswire.extract.entities import (
+    Entity,
     Mention,
     is_title_chain,
     is_title_head,
@@ -131,6 +133,7 @@ _ARTICLE = re.compile(r"(?<![\w'-])(?:[Tt]he|[Oo]ur)\s+")  # "our correspondent 
 _PHRASE_WORD = re.compile(r"[\w'&.-]+")
 _LEAD_IN = re.compile(r"(?:(?:" + "|".join(LEAD_INS) + r")\b[\s,]*)*")
 _SENTENCE_END_BEFORE = re.compile(r"[.!?][\"')\]]* +$")
+_SENTENCE_END_REACH = 40  # how far back it is looked for: one mark, closers and a space
 _SENTENCE_START_BEFORE = re.compile(r"(?:^|[.!?][\"')\]]* +|\n\s*)$")
 _NEXT_PHRASE_WORD = re.compile(r"(?:'s?)? +([\w'-]+)")
 _TITLE_REFERENCE = re.compile(
@@ -153,11 +156,14 @@ _SUBJECT_FOLLOWS = re.compile(
     r"(?!(?:" + "|".join(NOT_VERBS) + r")\b)[a-z]+\b"
 )
 _ONLY_PUNCTUATION = re.compile(r"[\s,.;:!?-]*")
+_BLANK = re.compile(r"\s*")
 _TERMINAL = tuple(".!?,;:-")
 _MAX_SPEAKER_WORDS = 8
 _MAX_TAIL_WORDS = 6
 _PRONOUN_PARAGRAPHS = 2
 _MAX_PRONOUN_CHAIN = 4  # "he" resolved through at most this many earlier he/she
+# nor further back than this many characters (a paragraph can be a whole transcript)
+_PRONOUN_REACH = 3_000
 
 
 @dataclass
@@ -191,6 +197,16 @@ class Attribution:
 NO_SPEAKER = Attribution(None, None, "none", None)
 
 
+@dataclass
+class _TitleHolders:
+    """The persons a document introduces with one title: the first, and the first other one."""
+
+    first_start: int
+    first: Entity
+    second_start: int | None = None
+    second: Entity | None = None
+
+
 def quote_spans(text: str, paragraphs: list[tuple[int, int]]) -> list[QuoteSpan]:
     """Every quoted span of a document, in text order (before the speech/scare-quote filter)."""
     spans: list[QuoteSpan] = []
@@ -204,10 +220,12 @@ def quote_spans(text: str, paragraphs: list[tuple[int, int]]) -> list[QuoteSpan]
             position, kind = match.start(), _mark_kind(text, match.start())
             if open_at is None:
                 if kind != "close":
-                    opens_paragraph = not text[paragraph_start:position].strip()
+                    opens_paragraph = _is_blank(text, paragraph_start, position)
                     open_at, continues = position, unclosed_before if opens_paragraph else None
                 unclosed_before = None
-            elif kind == "open" and not _SENTENCE_END_BEFORE.search(text, open_at, position):
+            elif kind == "open" and not _SENTENCE_END_BEFORE.search(
+                text, max(open_at, position - _SENTENCE_END_REACH), position
+            ):
                 nested += 1  # a quote inside the quote: 'he was going to "fake" an injury'
             elif nested:
                 nested -= 1
@@ -222,6 +240,18 @@ def quote_spans(text: str, paragraphs: list[tuple[int, int]]) -> list[QuoteSpan]
             part = QuoteSpan(open_at, paragraph_end, 0, 0, paragraph_idx, closed=False, continues=continues)
             carried = _add_span(text, spans, part)
     return spans
+
+
+def _is_blank(text: str, start: int, end: int) -> bool:
+    """Only whitespace in text[start:end] (without copying it: the range can be a whole paragraph)."""
+    return _BLANK.fullmatch(text, start, end) is not None
+
+
+def _end_before_space(text: str, end: int) -> int:
+    """`len(text[:end].rstrip())`, without copying the text before `end`."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def _add_span(text: str, spans: list[QuoteSpan], span: QuoteSpan) -> int | None:
@@ -265,6 +295,7 @@ class QuoteContext:
         for start, end, paragraph_idx in sentences:
             bounds.setdefault(paragraph_idx, [start, end])[1] = end
         self.paragraphs = [tuple(bounds[index]) for index in sorted(bounds)]
+        self.paragraph_starts = [start for start, _ in self.paragraphs]
         self.mentions = mentions
         self.mention_starts = [m.start_char for m in mentions]
         self.ending_at = {m.end_char: m for m in mentions}
@@ -272,7 +303,27 @@ class QuoteContext:
         self.persons = [m for m in mentions if m.label == "PERSON" and m.entity is not None]
         self.person_starts = [m.start_char for m in self.persons]
         self.gender = {m.entity: m.gender for m in self.persons if m.gender}
+        # persons by surname, and titled persons by the last word of their title, in text order
+        self.persons_by_surname: dict[str, tuple[list[int], list[Mention]]] = {}
+        self.titled_by_head: dict[str, dict[tuple[str, ...], _TitleHolders]] = {}
+        for mention in self.persons:
+            if mention.parts:
+                starts, persons = self.persons_by_surname.setdefault(mention.parts[-1], ([], []))
+                starts.append(mention.start_char)
+                persons.append(mention)
+            title_words = mention.title.split() if mention.title else []
+            # then-/ex-/former- titles are not current
+            if not title_words or word_key(title_words[0]) != title_words[0].casefold().strip(".,"):
+                continue
+            if title_words[0].casefold() != "former" and (title := tuple(_title_keys(title_words))):
+                holders = self.titled_by_head.setdefault(title[-1], {}).get(title)
+                if holders is None:
+                    self.titled_by_head[title[-1]][title] = _TitleHolders(mention.start_char, mention.entity)
+                elif holders.second is None and mention.entity is not holders.first:
+                    holders.second_start, holders.second = mention.start_char, mention.entity
         self.quoted: list[tuple[int, int]] = []
+        self.quote_opens: list[int] = []
+        self.resumes: list[int | None] = []  # per quote: the first at or after it after a comma
         self.parsed: ParsedText | None = None  # the parse of the sentences around the quotes
         self.entity_labels = {m.entity.entity_id: m.entity.label for m in mentions if m.entity is not None}
 
@@ -284,15 +335,52 @@ class QuoteContext:
         index = bisect_right(self.sentence_ends, position)
         return self.sentence_ends[index] if index < len(self.sentence_ends) else len(self.text)
 
+    def set_quotes(self, spans: list[QuoteSpan]) -> None:
+        """The document's quoted spans (in text order, none inside another), indexed by position."""
+        self.quoted = [(span.open_mark, span.close_mark) for span in spans]
+        self.quote_opens = [open_mark for open_mark, _ in self.quoted]
+        self.resumes = [None] * (len(spans) + 1)
+        for index in range(len(spans) - 1, -1, -1):
+            after_comma = self.text.endswith(",", 0, _end_before_space(self.text, self.quote_opens[index]))
+            self.resumes[index] = self.quote_opens[index] if after_comma else self.resumes[index + 1]
+
     def in_quote(self, position: int) -> bool:
-        return any(open_mark < position < close_mark for open_mark, close_mark in self.quoted)
+        index = bisect_left(self.quote_opens, position) - 1
+        return index >= 0 and position < self.quoted[index][1]
+
+    def first_quote_after(self, position: int) -> int | None:
+        """The opening mark of the first quote that opens after `position`."""
+        index = bisect_right(self.quote_opens, position)
+        return self.quote_opens[index] if index < len(self.quote_opens) else None
+
+    def latest_person(self, surname: str, position: int) -> Mention | None:
+        """The last person with this surname mentioned before `position`."""
+        starts, persons = self.persons_by_surname.get(surname, ([], []))
+        index = bisect_left(starts, position)
+        return persons[index - 1] if index else None
+
+    def title_holders(self, reference: tuple[str, ...], position: int) -> set[Entity]:
+        """Persons introduced before `position` with a title that ends with `reference` or that
+        `reference` ends with; at most two per title (enough to tell one from several)."""
+        found = set()
+        for title, holders in self.titled_by_head.get(reference[-1], {}).items() if reference else ():
+            if holders.first_start < position and (
+                _ends_with(reference, title) or _ends_with(title, reference)
+            ):
+                found.add(holders.first)
+                if holders.second_start is not None and holders.second_start < position:
+                    found.add(holders.second)
+        return found
+
+    def paragraph_of(self, position: int) -> int:
+        return max(0, bisect_right(self.paragraph_starts, position) - 1)
 
 
 def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
     """`quotes` rows of one document."""
     text = ctx.text
     spans = quote_spans(text, ctx.paragraphs)
-    ctx.quoted = [(span.open_mark, span.close_mark) for span in spans]
+    ctx.set_quotes(spans)
     continued = {span.continues for span in spans if span.continues is not None}
     attributions: dict[int, Attribution] = {}
     kept: list[int] = []
@@ -312,7 +400,7 @@ def extract_quotes(doc_id: str, ctx: QuoteContext) -> list[dict]:
         if parsed and parsed.speaker and parsed.method in ("named", "pronoun"):
             own = parsed
         if own is None:
-            own = _continuation(ctx, spans, index, kept, attributions)
+            own = _continuation(ctx, spans, index, kept[-1] if kept else None, attributions)
         if not own.speaker and parsed and parsed.speaker:
             own = parsed
         attributions[index] = own
@@ -376,10 +464,9 @@ def _attribution_parsed(ctx: QuoteContext, span: QuoteSpan) -> Attribution | Non
     )
     if parsed.cue_start > span.close_mark:  # `"…," X said …`: the clause runs to the end of its
         end = ctx.sentence_end_after(parsed.cue_start)  # sentence, or to a quote it resumes after a
-        resumed = (
-            o for o, _ in ctx.quoted if parsed.cue_start < o < end and ctx.text[:o].rstrip().endswith(",")
-        )
-        attribution = replace(attribution, clause_end=next(resumed, end))  # comma (`X said, "…"`)
+        resumed = ctx.resumes[bisect_right(ctx.quote_opens, parsed.cue_start)]
+        resumed = resumed if resumed is not None and resumed < end else end
+        attribution = replace(attribution, clause_end=resumed)  # comma (`X said, "…"`)
     return attribution
 
 
@@ -456,11 +543,9 @@ def _unrecognized_name(
     if honorific:
         return _resolve_honorific(ctx, honorific, cue)
     surname = normalized_key(head)
-    earlier = [
-        m for m in ctx.persons if m.start_char < speaker.head_start and m.parts and m.parts[-1] == surname
-    ]
+    earlier = ctx.latest_person(surname, speaker.head_start)
     if earlier:
-        return _named(earlier[-1], cue, speaker.start_char)
+        return _named(earlier, cue, speaker.start_char)
     words = text_words = phrase.split()
     while words and (is_title_word(words[0]) or not words[0][:1].isupper()):
         words = words[1:]
@@ -522,8 +607,8 @@ def _attribution_after(ctx: QuoteContext, span: QuoteSpan) -> Attribution | None
     start = span.close_mark + 1
     first_word = start + len(text[start : start + 50]) - len(text[start : start + 50].lstrip())
     sentence_end = min(ctx.paragraphs[span.paragraph_idx][1], ctx.sentence_end_after(first_word))
-    following = [open_mark for open_mark, _ in ctx.quoted if open_mark > span.close_mark]
-    end = min([sentence_end, start + 250, *following[:1]])
+    following = ctx.first_quote_after(span.close_mark)
+    end = min(sentence_end, start + 250, len(text) if following is None else following)
     quoted_as = _QUOTED_AS_SAYING.search(text, start, end)
     if quoted_as and len(text[start : quoted_as.start()].split()) <= _MAX_SPEAKER_WORDS:
         # `"...," AP quoted prosecutor Russell McGuire as saying.`
@@ -640,15 +725,15 @@ def _speaker_ending_at(
 ) -> Attribution | None:
     """The speaker phrase that ends right before a cue, allowing adverbs and an appositive."""
     text = ctx.text
-    end = len(text[:end].rstrip())
+    end = _end_before_space(text, end)
     tail = _ADVERB_TAIL.search(text, lo, end)
     if tail:
-        end = len(text[: tail.start()].rstrip())
+        end = _end_before_space(text, tail.start())
     ends = [end]
     comma = text.rfind(",", lo, end)
-    if comma != -1 and not text[lo:end].endswith(",") and _is_bare_title(text[comma + 1 : end]):
+    if comma != -1 and not text.endswith(",", lo, end) and _is_bare_title(text[comma + 1 : end]):
         ends = [end, comma]  # "Brent Bozell, PTC president and conservative activist said"
-    if text[lo:end].endswith(","):
+    if text.endswith(",", lo, end):
         # "Peskov, the Kremlin spokesman, said" or "the Shadow Secretary, Theresa May, said"
         inner = text.rfind(",", lo, end - 1)
         relative_clause = (
@@ -659,7 +744,7 @@ def _speaker_ending_at(
         if not person_level and persons_only:
             break
         for phrase_end in ends:
-            phrase_end = len(text[:phrase_end].rstrip())
+            phrase_end = _end_before_space(text, phrase_end)
             attribution = _phrase_ending_at(ctx, lo, phrase_end, cue, person_level)
             if attribution:
                 return attribution
@@ -721,8 +806,8 @@ def _speaker_starting_at(
         return None
     if pronoun:
         return _resolve_pronoun(ctx, start, pronoun.group(1), cue)
-    first = bisect_left(ctx.mention_starts, start)
-    inside = [m for m in ctx.mentions[first:] if m.start_char < end and m.end_char <= end]
+    first, last = bisect_left(ctx.mention_starts, start), bisect_left(ctx.mention_starts, end)
+    inside = [m for m in ctx.mentions[first:last] if m.end_char <= end]
     for mention in inside:
         next_word = _NEXT_PHRASE_WORD.match(text, mention.end_char, end)
         if next_word and is_title_head(next_word.group(1)):
@@ -803,19 +888,8 @@ def _resolve_title(
     ctx: QuoteContext, words: list[str], position: int, cue: str, phrase_start: int
 ) -> Attribution:
     """The one person introduced earlier in the document with this title, else no speaker."""
-    reference = _title_keys(words)
-    matches = set()
-    for mention in ctx.persons:
-        if mention.start_char >= position or not mention.title:
-            continue
-        title_words = mention.title.split()
-        if word_key(title_words[0]) != title_words[0].casefold().strip(".,"):
-            continue  # then-/ex-/former- titles are not current
-        if title_words[0].casefold() == "former":
-            continue
-        title = _title_keys(title_words)
-        if _ends_with(reference, title) or _ends_with(title, reference):
-            matches.add(mention.entity)
+    reference = tuple(_title_keys(words))
+    matches = ctx.title_holders(reference, position)
     if not matches and len(reference) == 1 and reference[0] in EPITHET_HEADS:
         resolved = _resolve_pronoun(ctx, phrase_start, None, cue)
         return replace(resolved, method="title") if resolved.speaker else resolved
@@ -833,7 +907,7 @@ def _title_keys(words: list[str]) -> list[str]:
     return keys
 
 
-def _ends_with(words: list[str], suffix: list[str]) -> bool:
+def _ends_with(words: tuple[str, ...], suffix: tuple[str, ...]) -> bool:
     return bool(suffix) and len(suffix) <= len(words) and words[len(words) - len(suffix) :] == suffix
 
 
@@ -855,9 +929,9 @@ def _organisation_mention(mention: Mention, cue: str, phrase_start: int) -> Attr
 def _resolve_honorific(ctx: QuoteContext, match: re.Match, cue: str) -> Attribution:
     """`Mr Smith` when NER missed Smith: the latest person with that surname, else the surface name."""
     surname = normalized_key(match.group(1))
-    earlier = [m for m in ctx.persons if m.start_char < match.start() and m.parts and m.parts[-1] == surname]
+    earlier = ctx.latest_person(surname, match.start())
     if earlier:
-        return _named(earlier[-1], cue, match.start())
+        return _named(earlier, cue, match.start())
     return Attribution(match.group(1), None, "named", cue, match.start())
 
 
@@ -874,26 +948,22 @@ def _resolve_pronoun(
     pronoun (an epithet, `the prop said`) the same search runs with no gender.
     """
     gender = None if pronoun is None else "m" if pronoun.lower() == "he" else "f"
-    paragraph = _paragraph_of(ctx, position)
-    window_start = ctx.paragraphs[max(0, paragraph - _PRONOUN_PARAGRAPHS)][0]
+    paragraph = ctx.paragraph_of(position)
+    window_start = max(ctx.paragraphs[max(0, paragraph - _PRONOUN_PARAGRAPHS)][0], position - _PRONOUN_REACH)
     text = ctx.text
     before = position
-    if text[:position].rstrip().endswith(",") and _CLOSING_ATTRIBUTION.match(text, position):
+    if text.endswith(",", 0, _end_before_space(text, position)) and _CLOSING_ATTRIBUTION.match(
+        text, position
+    ):
         before = ctx.sentence_start(position)
     candidates: list[tuple[int, int, Mention | None]] = []  # (start, end, person or None: a pronoun)
-    persons = [(m.start_char, m.end_char, m) for m in ctx.persons[: bisect_left(ctx.person_starts, before)]]
-    pronouns = [
-        (p.start(), p.end(), None)
-        for p in _PRONOUN.finditer(text, window_start, before)
-        if gender in (None, "m" if p.group(1).lower() == "he" else "f") and not ctx.in_quote(p.start())
-    ]
-    for start, end, mention in sorted(persons + pronouns, key=lambda c: c[0], reverse=True):
-        if start < window_start:
-            break
-        if candidates and ctx.sentence_start(start) != ctx.sentence_start(candidates[0][0]):
+    candidates_sentence = None
+    for sentence, start, end, mention in _backwards(ctx, window_start, before, gender):
+        if candidates and sentence != candidates_sentence:
             break
         if mention is None:
             candidates.append((start, end, None))
+            candidates_sentence = sentence
             continue
         if end > position or ctx.in_quote(start):
             continue
@@ -907,6 +977,7 @@ def _resolve_pronoun(
         if _unnamed_person_between(ctx, mention, position):
             break
         candidates.append((start, end, mention))
+        candidates_sentence = sentence
     if not candidates:
         return replace(NO_SPEAKER, cue=cue, phrase_start=position)
     start, end, best = max(
@@ -923,6 +994,29 @@ def _resolve_pronoun(
         resolved = _resolve_pronoun(ctx, start, text[start:end], cue, depth + 1)
         return replace(resolved, phrase_start=position)
     return Attribution(best.entity.canonical_name, best.entity.entity_id, "pronoun", cue, position)
+
+
+def _backwards(
+    ctx: QuoteContext, window_start: int, before: int, gender: str | None
+) -> Iterator[tuple[int, int, int, Mention | None]]:
+    """(sentence index, start, end, person or None for a he/she of `gender` outside quotes) of the
+    candidates in text[window_start:before], the nearest sentence first and, within a sentence,
+    the later first. Lazy: the search reads only as far back as its caller asks."""
+    sentence = bisect_right(ctx.sentence_starts, before - 1) - 1
+    hi = before
+    while hi > window_start:
+        lo = max(window_start, ctx.sentence_starts[sentence] if sentence >= 0 else 0)
+        persons = ctx.persons[bisect_left(ctx.person_starts, lo) : bisect_left(ctx.person_starts, hi)]
+        found = [(m.start_char, m.end_char, m) for m in persons]
+        for match in _PRONOUN.finditer(ctx.text, lo, before):
+            if match.start() >= hi:
+                break
+            he = match.group(1).lower() == "he"
+            if gender in (None, "m" if he else "f") and not ctx.in_quote(match.start()):
+                found.append((match.start(), match.end(), None))
+        for start, end, mention in sorted(found, key=lambda c: c[0], reverse=True):
+            yield sentence, start, end, mention
+        sentence, hi = sentence - 1, lo
 
 
 def _is_subject(text: str, mention: Mention) -> bool:
@@ -966,26 +1060,21 @@ def _unnamed_person_between(ctx: QuoteContext, mention: Mention, position: int) 
     return False
 
 
-def _paragraph_of(ctx: QuoteContext, position: int) -> int:
-    starts = [start for start, _ in ctx.paragraphs]
-    return max(0, bisect_right(starts, position) - 1)
-
-
 def _continuation(
     ctx: QuoteContext,
     spans: list[QuoteSpan],
     index: int,
-    kept: list[int],
+    previous_kept: int | None,
     attributions: dict[int, Attribution],
 ) -> Attribution:
     """The previous quote's speaker, when this quote continues it or directly follows it."""
     span = spans[index]
     if span.continues is not None and span.continues in attributions:
         return _as_continuation(attributions[span.continues])
-    if not kept:
+    if previous_kept is None:
         return NO_SPEAKER
-    previous = spans[kept[-1]]
-    attribution = attributions[kept[-1]]
+    previous = spans[previous_kept]
+    attribution = attributions[previous_kept]
     gap_start = max(previous.close_mark + 1, attribution.clause_end or 0)
     if attribution.speaker and _ONLY_PUNCTUATION.fullmatch(ctx.text, gap_start, span.open_mark):
         return _as_continuation(attribution)
@@ -1007,7 +1096,7 @@ def _topic_speakers(
     for position, index in enumerate(kept):
         if attributions[index] != NO_SPEAKER:
             continue
-        attribution = _continuation(ctx, spans, index, kept[:position], attributions)
+        attribution = _continuation(ctx, spans, index, kept[position - 1] if position else None, attributions)
         if attribution == NO_SPEAKER:
             attribution = _topic_speaker(ctx, spans[index]) or NO_SPEAKER
         attributions[index] = attribution
@@ -1022,7 +1111,7 @@ def _topic_speaker(ctx: QuoteContext, span: QuoteSpan) -> Attribution | None:
         return None
     sentence_start = ctx.sentence_start(span.open_mark)
     if (
-        text[sentence_start : span.open_mark].strip()
+        not _is_blank(text, sentence_start, span.open_mark)
         or sentence_start <= ctx.paragraphs[span.paragraph_idx][0]
     ):
         return None
