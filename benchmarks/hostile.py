@@ -1,13 +1,40 @@
-"""Hostile but plausible documents (issue 16): crawled junk that is not an article.
+"""Hostile but plausible documents (issue 16) through `crosswire run`: time and peak memory.
 
-Each shape is a function of a target length in characters that returns one document's text of
-about that length, made by repeating a unit (the tests measure how work grows between two
-lengths). The first five are the issue's; the others are junk seen in crawls.
+    python -m benchmarks.hostile --sizes 100000,400000 [--shapes quote_storm,run_on] [--bbc 200]
+                                 [--work DIR] [--json OUT]
+
+A shape is crawled junk that is not an article, made by repeating a unit to a length in
+characters (the first five are the issue's, the others seen in crawls; `SHAPES`). For each shape
+and size, one `.txt` file goes through `crosswire run --workers 2` into a fresh data dir, as a
+user would run it; then, per size, one run over the folder of every shape (the issue's "folder
+of seven shapes": 3.7 MB in <= 120 s with the process tree <= 3 GiB). The resident memory of the
+command and all its descendants (flow, Prefect server, workers, validation) is summed every
+0.2 s; the peak is reported with the wall time, the documents loaded and the files rejected
+(`--max-doc-chars`, the time budget). `--bbc N` runs the first N BBC articles
+(`../shared/corpora/bbc`, skipped when absent) the same way, for the throughput of real news.
+Results: JSON on stdout and in `benchmarks/results/hostile-<date>.json`.
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.report import emit
+from benchmarks.scale_run import RESULTS, TreeMemory
+
+BBC = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "bbc"
 
 
 def _repeat(unit: str, chars: int) -> str:
@@ -85,3 +112,99 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "long_words": long_words,
     "many_dates": many_dates,
 }
+
+
+def crosswire_run(source: Path, work: Path, workers: int) -> dict:
+    """One `crosswire run` of `source` into a fresh data dir: wall time, peak tree RSS, counts."""
+    data_dir = work / f"data-{source.name}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    command = [str(Path(sys.executable).parent / "crosswire"), "run", "--source", str(source),
+               "--data-dir", str(data_dir), "--workers", str(workers)]  # fmt: skip
+    began = time.perf_counter()
+    with (work / f"{source.name}.log").open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        with TreeMemory(process.pid, interval=0.2) as memory:
+            returncode = process.wait()
+    result = {
+        "seconds": round(time.perf_counter() - began, 1),
+        "peak_rss_mib_process_tree": round(memory.peak_total / 2**20),
+        "peak_rss_mib_largest_process": round(memory.peak_single / 2**20),
+        "returncode": returncode,
+        "input_mb": round(sum(f.stat().st_size for f in source.rglob("*") if f.is_file()) / 1e6, 2),
+    }
+    if returncode == 0:
+        con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+        try:
+            result["documents"], result["sentences"], result["quotes"] = con.execute(
+                "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM sentences),"
+                " (SELECT count(*) FROM quotes)"
+            ).fetchone()
+            result["rejected"] = [
+                list(row) for row in con.execute("SELECT path, reason FROM rejected_files").fetchall()
+            ]
+        finally:
+            con.close()
+    # the flow logs its stages' seconds: where the time went
+    stages = re.search(r"stage seconds: (\{.*\})", (work / f"{source.name}.log").read_text())
+    result["stage_seconds"] = ast.literal_eval(stages.group(1)) if stages else None
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.hostile", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100000,400000", help="characters per document, comma-separated")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="shapes to run, comma-separated")
+    parser.add_argument("--bbc", type=int, default=200, help="BBC articles for the comparison (0: none)")
+    parser.add_argument("--workers", type=int, default=2, help="crosswire run --workers")
+    parser.add_argument(
+        "--work", type=Path, help="folder for inputs, data dirs and logs (default: temporary)"
+    )
+    parser.add_argument(
+        "--json", type=Path, help="result file (default: benchmarks/results/hostile-<date>.json)"
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    shapes = args.shapes.split(",")
+    work = args.work or Path(tempfile.mkdtemp(prefix="crosswire-hostile-"))
+    work.mkdir(parents=True, exist_ok=True)
+
+    runs = []
+    for size in sizes:
+        folder = work / f"all-{size}"
+        for shape in shapes:
+            single = work / f"{shape}-{size}"
+            single.mkdir(exist_ok=True)
+            (single / f"{shape}.txt").write_text(SHAPES[shape](size))
+            folder.mkdir(exist_ok=True)
+            shutil.copy(single / f"{shape}.txt", folder / f"{shape}.txt")
+            runs.append({"shape": shape, "chars": size, **crosswire_run(single, work, args.workers)})
+            print(runs[-1], file=sys.stderr, flush=True)
+        runs.append(
+            {"shape": "all", "chars": size * len(shapes), **crosswire_run(folder, work, args.workers)}
+        )
+        print(runs[-1], file=sys.stderr, flush=True)
+    bbc = None
+    if args.bbc and BBC.is_dir():
+        folder = work / "bbc"
+        for path in sorted(BBC.rglob("*.txt"))[: args.bbc]:
+            target = folder / path.relative_to(BBC)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+        bbc = crosswire_run(folder, work, args.workers)
+        bbc["docs_per_s"] = round(bbc.get("documents", 0) / bbc["seconds"], 2)
+        bbc["mb_per_s"] = round(bbc["input_mb"] / bbc["seconds"], 3)
+    result = {
+        "benchmark": "hostile",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python -m benchmarks.hostile", *(argv if argv is not None else sys.argv[1:])]),
+        "target": "the folder of seven shapes (3.7 MB) in <= 120 s, process tree <= 3 GiB (issue 16)",
+        "runs": runs,
+        "bbc": bbc,
+        "work": str(work),
+    }
+    emit(result, args.json or RESULTS / f"hostile-{datetime.now(UTC).date()}.json")
+
+
+if __name__ == "__main__":
+    main()
