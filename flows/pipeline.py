@@ -139,7 +139,9 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
     summaries = []
     with contextlib.ExitStack() as stack:
         # imports GX and builds the suites on the other core while the stages run
-        validator = stack.enter_context(ValidatorProcess.for_run(project.expectations_dir)) if changed else None
+        validator = (
+            stack.enter_context(ValidatorProcess.for_run(project.expectations_dir)) if changed else None
+        )
         for number, part in enumerate(parts):
             if number:  # what the slices before loaded: documents, entities, file manifest
                 worker_caches().clear()
