@@ -122,6 +122,26 @@ def without_documents(
     return kept, [Rejection(f["path"], reason) for f in batch.document_files if f["doc_id"] in dropped]
 
 
+def even_parts(items: list, max_size: int, workers: int) -> list[list]:
+    """`items` cut, in order, into parts of at most `max_size` whose sizes differ by at most one
+    and, when there is more than one, whose number is a multiple of `workers`: 600 documents in
+    parts of at most 200 for 2 workers are 4 parts of 150, two rounds of equal work, not
+    200 + 200 and then 200 on one worker while the other waits. Items that fit in one part stay
+    one part (the flow runs a single part in its own process, without starting workers)."""
+    if not items:
+        return []
+    count = -(-len(items) // max_size)
+    if count > 1 and workers > 1:
+        count = -(-count // workers) * workers
+    size, extra = divmod(len(items), count)
+    parts, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        parts.append(items[start:end])
+        start = end
+    return parts
+
+
 def copies_together(documents: list[dict], max_copies: int = 64) -> list[dict]:
     """The documents reordered so that copies of one story (documents that share a paragraph of
     40 characters or more) stand together, and so land in the same extraction batch, where NER

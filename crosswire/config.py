@@ -23,7 +23,9 @@ class RunConfig:
     lock_wait_seconds: float = 60.0  # how long a run waits for another process holding the warehouse
     workers: int = 2  # processes for the per-document stages (read+normalize+segment, extract)
     batch_documents: int = 200  # documents per extract task
-    batch_files: int = 500  # files per read-normalize-segment task
+    # bytes of files per read-normalize-segment task: a run with less reads in its own process,
+    # as starting worker processes (~2 s) costs more than reading 16 MiB of text (~1 s)
+    batch_bytes: int = 16 * 2**20
     slice_files: int = 10_000  # changed files loaded per slice (a run of its own): bounds memory
     dask_address: str | None = None  # run the per-document stages on this Dask scheduler instead
     ingest: IngestConfig = field(default_factory=IngestConfig)

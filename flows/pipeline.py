@@ -18,6 +18,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from prefect import Task, flow, get_run_logger
@@ -29,6 +30,7 @@ from crosswire.batch import (
     PreparedBatch,
     batch_tables,
     copies_together,
+    even_parts,
     merge_prepared,
     run_row,
     unchanged_files,
@@ -38,7 +40,7 @@ from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
 from crosswire.extract.config import ExtractConfig
 from crosswire.extract.merge import merge_facts
 from crosswire.flows import artifacts
-from crosswire.flows.runner import Upstream, run_batches, submit
+from crosswire.flows.runner import Upstream, run_batches, submit, warm_workers
 from crosswire.flows.tasks import (
     cluster_quotes,
     deduplicate,
@@ -46,6 +48,7 @@ from crosswire.flows.tasks import (
     extract,
     extract_dates,
     load,
+    load_model,
     prepare,
     upgrade_warehouse,
     validate,
@@ -118,6 +121,7 @@ class Slice:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     upstream: dict[str, list[UUID]] = field(default_factory=dict)  # task runs behind its inputs
+    workers: Any = None  # the run's warm worker processes (`flows.runner.warm_workers`), if any
 
 
 def _run_slices(config: RunConfig, project: Project) -> RunSummary:
@@ -142,6 +146,10 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
         validator = (
             stack.enter_context(ValidatorProcess.for_run(project.expectations_dir)) if changed else None
         )
+        total_bytes = sum(file.size_bytes for file in changed)
+        workers = stack.enter_context(
+            warm_workers(config, load_model, {"config": config.extract}, total_bytes)
+        )
         for number, part in enumerate(parts):
             if number:  # what the slices before loaded: documents, entities, file manifest
                 worker_caches().clear()
@@ -153,6 +161,7 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
             run.timings = timings if not number else {}
             run.run_id = _run_id(number)
             run.upstream = {"files": discovered, "known": state_run}
+            run.workers = workers
             summaries.append(_run_slice(run, config, project, data_dir, validator))
     return combined(summaries)
 
@@ -162,17 +171,19 @@ def _run_slice(
 ) -> RunSummary:
     jobs = [
         {
-            "files": run.files[i : i + config.batch_files],
+            "files": part,
             "known_doc_ids": run.state.doc_ids,
             "run_id": run.run_id,
             "ingested_at": run.started_at,
             "config": config.ingest,
             "dedup_config": config.dedup,
         }
-        for i in range(0, len(run.files), config.batch_files)
+        for part in even_parts(run.files, _files_per_part(run.files, config.batch_bytes), config.workers)
     ]
     upstream = {"files": run.upstream["files"], "known_doc_ids": run.upstream["known"]}
-    batch, prepared = _timed(run.timings, "read+normalize+segment", _prepare_all, jobs, config, upstream)
+    batch, prepared = _timed(
+        run.timings, "read+normalize+segment", _prepare_all, jobs, config, upstream, run.workers
+    )
     batch.n_skipped += run.n_unchanged
     known = run.state.rejections
     rejected = [r for r in run.rejected + batch.rejected if (r.path, r.reason) not in known]
@@ -196,7 +207,7 @@ def _load_batch(
     wait, prepared = config.lock_wait_seconds, run.upstream["prepared"]
     upstream = {"documents": prepared, "known_entities": run.upstream["known"]}
     facts, extracted = _timed(
-        run.timings, "extract", _extract_all, batch, run.state.entities, config, upstream
+        run.timings, "extract", _extract_all, batch, run.state.entities, config, upstream, run.workers
     )
     if timed_out := facts.pop("timed_out"):  # extraction's last line of defence: see ExtractConfig
         budget = f"{config.extract.document_seconds:g} s"
@@ -239,20 +250,28 @@ def _load_batch(
     return _summarize(data_dir, row, report, rejected, run.timings)
 
 
-def _prepare_all(jobs: list[dict], config: RunConfig, upstream: Upstream) -> tuple[PreparedBatch, list[UUID]]:
+def _files_per_part(files: list[SourceFile], batch_bytes: int) -> int:
+    """How many files a read task takes for its share to hold about `batch_bytes`."""
+    n_parts = -(-sum(file.size_bytes for file in files) // batch_bytes)
+    return max(1, -(-len(files) // max(1, n_parts)))
+
+
+def _prepare_all(
+    jobs: list[dict], config: RunConfig, upstream: Upstream, workers: Any
+) -> tuple[PreparedBatch, list[UUID]]:
     """The per-document stages over batches of files, in parallel; one merged batch."""
-    parts, ids = run_batches(prepare, jobs, config, "read files", upstream) if jobs else ([], [])
+    pooled = workers if len(jobs) > 1 else None  # one share reads here, not behind the model loads
+    parts, ids = run_batches(prepare, jobs, config, "read files", upstream, pooled) if jobs else ([], [])
     return merge_prepared(parts), ids
 
 
 def _extract_all(
-    batch: PreparedBatch, known_entities: list[dict], config: RunConfig, upstream: Upstream
+    batch: PreparedBatch, known_entities: list[dict], config: RunConfig, upstream: Upstream, workers: Any
 ) -> tuple[dict[str, list[dict]], list[UUID]]:
     """`extract` over batches of documents (worker processes, or a Dask cluster), merged."""
     by_doc: dict[str, list[dict]] = {}
     for sentence in batch.sentences:
         by_doc.setdefault(sentence["doc_id"], []).append(sentence)
-    size = config.batch_documents
     documents = copies_together(batch.documents)  # a story's copies in one job: NER reads it once
     jobs = [
         {
@@ -261,9 +280,9 @@ def _extract_all(
             "known_entities": known_entities,
             "config": config.extract,
         }
-        for part in (documents[i : i + size] for i in range(0, len(documents), size))
+        for part in even_parts(documents, config.batch_documents, config.workers)
     ]
-    results, ids = run_batches(extract, jobs, config, "extract", upstream)
+    results, ids = run_batches(extract, jobs, config, "extract", upstream, workers)
     return merge_facts(results, batch.documents), ids
 
 

@@ -107,6 +107,14 @@ def extract(documents: list[dict], sentences: list[dict], known_entities: list[d
     return facts
 
 
+@task(name="load-spacy-model", cache_policy=NO_CACHE)
+def load_model(config: ExtractConfig) -> None:
+    """Load the extraction pipeline into this worker process, ahead of its extraction tasks."""
+    from crosswire.extract.facts import shared_nlp
+
+    shared_nlp(config)
+
+
 @task(name="extract-dates", cache_policy=NO_CACHE)
 def extract_dates(documents: list[dict], sentences: list[dict]) -> list[dict]:
     mentions = extract_time_mentions(documents, sentences)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.wire_corpus import wire_copy
-from crosswire.batch import copies_together
+from crosswire.batch import copies_together, even_parts
 from crosswire.extract import facts
 from crosswire.extract.facts import ExtractConfig, extract_facts, load_nlp
 from crosswire.text.normalize import normalize_text
@@ -177,3 +177,21 @@ def test_copies_of_a_story_are_put_side_by_side_and_other_documents_keep_their_o
         }
     )
     assert [d["doc_id"] for d in copies_together(documents)] == ["a/1", "b/1", "a/2", "a/3"]
+
+
+@pytest.mark.parametrize(
+    ("n_items", "max_size", "workers", "sizes"),
+    [
+        (600, 200, 2, [150, 150, 150, 150]),
+        (600, 500, 2, [300, 300]),
+        (150, 200, 2, [150]),
+        (7, 3, 2, [2, 2, 2, 1]),
+        (5, 2, 1, [2, 2, 1]),
+        (0, 200, 2, []),
+    ],
+)
+def test_jobs_are_cut_into_equal_parts_in_rounds_of_the_workers(n_items, max_size, workers, sizes):
+    items = list(range(n_items))
+    parts = even_parts(items, max_size, workers)
+    assert [len(part) for part in parts] == sizes
+    assert [item for part in parts for item in part] == items

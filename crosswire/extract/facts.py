@@ -245,21 +245,18 @@ def _pieces(text: str, sentences: list[tuple[int, int, int]], limit: int) -> lis
 def _framed(text: str, start: int, end: int) -> tuple[str, int, int]:
     """The text NER reads for the piece text[start:end], and where the piece lies in it: the
     piece between BEFORE_PIECE and AFTER_PIECE, each joined to it by the whitespace that stands
-    there in the document ("\n\n" between paragraphs, " " between sentences), and left out at
-    the document's start or end. On BBC this keeps 99.7% of whole-document spans
-    (`benchmarks.paragraph_ner`); a bare paragraph kept 99.35%, as its first word's label
-    depends on the tokens before it."""
-    before = after = ""
-    if start > 0:
-        gap = start
-        while gap > max(0, start - 4) and text[gap - 1].isspace():
-            gap -= 1
-        before = BEFORE_PIECE + (text[gap:start] or " ")
-    if end < len(text):
-        gap = end
-        while gap < min(len(text), end + 4) and text[gap].isspace():
-            gap += 1
-        after = (text[end:gap] or " ") + AFTER_PIECE
+    there in the document (a paragraph break at the document's start and end, which keeps a
+    paragraph's reading the same wherever a copy puts it). On BBC this keeps 99.6% of
+    whole-document spans (`benchmarks.paragraph_ner`); a bare paragraph kept 99.35%, as its first
+    word's label depends on the tokens before it."""
+    gap = start
+    while gap > max(0, start - 4) and text[gap - 1].isspace():
+        gap -= 1
+    before = BEFORE_PIECE + (text[gap:start] if gap < start else " " if start else "\n\n")
+    gap = end
+    while gap < min(len(text), end + 4) and text[gap].isspace():
+        gap += 1
+    after = (text[end:gap] if gap > end else " " if end < len(text) else "\n\n") + AFTER_PIECE
     return before + text[start:end] + after, len(before), len(before) + end - start
 
 

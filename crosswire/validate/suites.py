@@ -518,12 +518,14 @@ class ValidatorProcess:
             initargs=(os.getpid(), suites_dir),
         )
         self._pool.submit(int)  # the executor starts its process on the first submit
+        self._used = False
 
     def validate(
         self, batch_dir: Path, suites_dir: Path, *, run_id: str, data_docs_dir: Path | None = None
     ) -> ValidationReport:
         from concurrent.futures.process import BrokenProcessPool
 
+        self._used = True
         try:
             future = self._pool.submit(
                 validate_staged, batch_dir, suites_dir, run_id=run_id, data_docs_dir=data_docs_dir
@@ -533,15 +535,18 @@ class ValidatorProcess:
             return validate_staged(batch_dir, suites_dir, run_id=run_id, data_docs_dir=data_docs_dir)
 
     def close(self) -> None:
-        """Stop the process now, even in the middle of its GX import: at exit Python would
-        otherwise wait for the import to finish (seconds, on a run with nothing new)."""
-        kill = getattr(self._pool, "kill_workers", None)  # Python 3.14+
-        if kill is not None:
-            kill()
-        else:
-            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
-                process.kill()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the process. One that never validated may still be importing GX: it is killed,
+        as Python would otherwise wait for the import at exit (seconds, on a run with nothing
+        new); one that validated is idle and leaves at once when asked (killing it could leave
+        the pool's queue lock taken)."""
+        if not self._used:
+            kill = getattr(self._pool, "kill_workers", None)  # Python 3.14+
+            if kill is not None:
+                kill()
+            else:
+                for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                    process.kill()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ValidatorProcess:
         return self
