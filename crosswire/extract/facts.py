@@ -245,14 +245,16 @@ def _pieces(text: str, sentences: list[tuple[int, int, int]], limit: int) -> lis
 def _framed(text: str, start: int, end: int) -> tuple[str, int, int]:
     """The text NER reads for the piece text[start:end], and where the piece lies in it: the
     piece between BEFORE_PIECE and AFTER_PIECE, each joined to it by the whitespace that stands
-    there in the document (a paragraph break at the document's start and end, which keeps a
-    paragraph's reading the same wherever a copy puts it). On BBC this keeps 99.6% of
-    whole-document spans (`benchmarks.paragraph_ner`); a bare paragraph kept 99.35%, as its first
-    word's label depends on the tokens before it."""
+    there in the document. At the document's end a paragraph break stands in, so that a copy
+    that ends earlier or later (a credit line added, a last paragraph dropped) reads its
+    paragraphs alike; the document's start has nothing before it, as in whole-document NER (a
+    headline is rarely the same in two copies anyway). On BBC a bare paragraph kept 99.35% of
+    whole-document spans, as its first word's label depends on the tokens before it; framed,
+    see `benchmarks.paragraph_ner` and README."""
     gap = start
     while gap > max(0, start - 4) and text[gap - 1].isspace():
         gap -= 1
-    before = BEFORE_PIECE + (text[gap:start] if gap < start else " " if start else "\n\n")
+    before = BEFORE_PIECE + (text[gap:start] or " ") if start else ""
     gap = end
     while gap < min(len(text), end + 4) and text[gap].isspace():
         gap += 1
