@@ -18,7 +18,6 @@ Results: JSON on stdout and in `benchmarks/results/hostile-<date>.json`.
 from __future__ import annotations
 
 import argparse
-import ast
 import re
 import shutil
 import subprocess
@@ -144,9 +143,11 @@ def crosswire_run(source: Path, work: Path, workers: int) -> dict:
             ]
         finally:
             con.close()
-    # the flow logs its stages' seconds: where the time went
-    stages = re.search(r"stage seconds: (\{.*\})", (work / f"{source.name}.log").read_text())
-    result["stage_seconds"] = ast.literal_eval(stages.group(1)) if stages else None
+    # the flow logs its stages' seconds as a table (`artifacts.stage_seconds_table`): where the time went
+    log = (work / f"{source.name}.log").read_text()
+    table = log.split("stage seconds:\n", 1)[1] if "stage seconds:\n" in log else ""
+    rows = re.findall(r"^(\S.*?)\s+(\d+\.\d{3})\s+\S+%$", table, flags=re.MULTILINE)
+    result["stage_seconds"] = {name: float(seconds) for name, seconds in rows} or None
     shutil.rmtree(data_dir, ignore_errors=True)
     return result
 

@@ -217,3 +217,20 @@ def test_a_run_in_slices_loads_what_one_batch_loads(prefect_harness, seeded: Pat
     in_slices = set(query(sliced, cross_source_quotes))
     assert in_slices and in_slices <= set(query(whole, cross_source_quotes))
     assert {doc for doc, _ in in_slices} == {doc for doc, _ in query(whole, cross_source_quotes)}
+
+
+def test_documents_over_the_time_budget_are_rejected_with_the_reason_and_load_on_a_later_run(
+    prefect_harness, tmp_path: Path
+):
+    data_dir = tmp_path / "data"
+    summary = crosswire_pipeline(sources=[str(SEEDS)], data_dir=str(data_dir), document_seconds=1e-6)
+    assert summary["documents_new"] == 0
+    db = data_dir / "warehouse.duckdb"
+    reasons = query(db, "SELECT path, reason FROM rejected_files ORDER BY path")
+    assert [Path(path).name for path, _ in reasons] == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert {reason for _, reason in reasons} == {
+        "extraction took longer than the 1e-06 s budget per document (--document-seconds)"
+    }
+    assert query(db, "SELECT count(*) FROM documents") == [(0,)]
+    later = crosswire_pipeline(sources=[str(SEEDS)], data_dir=str(data_dir))
+    assert later["documents_new"] == 2  # a rejected file is read again, and with time enough, loads
