@@ -180,12 +180,12 @@ def read_peer_texts(folder: Path) -> list[str]:
 
 
 def _prepare_files(files: list) -> object:
-    """One worker's share of the per-document stages: the flow's `prepare` task body."""
+    """One worker's share of the per-document stages: what the flow's `prepare` task runs."""
+    from crosswire.batch import prepare_files
     from crosswire.dedup.sentence_dedup import DedupConfig
-    from crosswire.flows.tasks import prepare
     from crosswire.ingest.read import IngestConfig
 
-    return prepare.fn(files, set(), "bench", datetime.now(UTC), IngestConfig(), DedupConfig())
+    return prepare_files(files, set(), "bench", datetime.now(UTC), IngestConfig(), DedupConfig())
 
 
 def measure_dedup_path(corpus: Path, repeat: int, profile: str | None = None, workers: int = 1) -> dict:
