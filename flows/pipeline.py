@@ -18,7 +18,6 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from prefect import Task, flow, get_run_logger
@@ -40,7 +39,7 @@ from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
 from crosswire.extract.config import ExtractConfig
 from crosswire.extract.merge import merge_facts
 from crosswire.flows import artifacts
-from crosswire.flows.runner import Upstream, run_batches, submit, warm_workers
+from crosswire.flows.runner import Upstream, WarmWorkers, run_batches, submit, warm_workers
 from crosswire.flows.tasks import (
     cluster_quotes,
     deduplicate,
@@ -121,7 +120,8 @@ class Slice:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     upstream: dict[str, list[UUID]] = field(default_factory=dict)  # task runs behind its inputs
-    workers: Any = None  # the run's warm worker processes (`flows.runner.warm_workers`), if any
+    workers: WarmWorkers | None = None  # the run's early-started worker processes, if any
+    last: bool = True  # the run's last slice
 
 
 def _run_slices(config: RunConfig, project: Project) -> RunSummary:
@@ -161,7 +161,7 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
             run.timings = timings if not number else {}
             run.run_id = _run_id(number)
             run.upstream = {"files": discovered, "known": state_run}
-            run.workers = workers
+            run.workers, run.last = workers, number == len(parts) - 1
             summaries.append(_run_slice(run, config, project, data_dir, validator))
     return combined(summaries)
 
@@ -209,6 +209,8 @@ def _load_batch(
     facts, extracted = _timed(
         run.timings, "extract", _extract_all, batch, run.state.entities, config, upstream, run.workers
     )
+    if run.workers is not None and run.last:
+        run.workers.release_in_background()  # the run's last use of its worker processes
     if timed_out := facts.pop("timed_out"):  # extraction's last line of defence: see ExtractConfig
         budget = f"{config.extract.document_seconds:g} s"
         reason = f"extraction took longer than the {budget} budget per document (--document-seconds)"
@@ -257,7 +259,7 @@ def _files_per_part(files: list[SourceFile], batch_bytes: int) -> int:
 
 
 def _prepare_all(
-    jobs: list[dict], config: RunConfig, upstream: Upstream, workers: Any
+    jobs: list[dict], config: RunConfig, upstream: Upstream, workers: WarmWorkers | None
 ) -> tuple[PreparedBatch, list[UUID]]:
     """The per-document stages over batches of files, in parallel; one merged batch."""
     pooled = workers if len(jobs) > 1 else None  # one share reads here, not behind the model loads
@@ -266,7 +268,11 @@ def _prepare_all(
 
 
 def _extract_all(
-    batch: PreparedBatch, known_entities: list[dict], config: RunConfig, upstream: Upstream, workers: Any
+    batch: PreparedBatch,
+    known_entities: list[dict],
+    config: RunConfig,
+    upstream: Upstream,
+    workers: WarmWorkers | None,
 ) -> tuple[dict[str, list[dict]], list[UUID]]:
     """`extract` over batches of documents (worker processes, or a Dask cluster), merged."""
     by_doc: dict[str, list[dict]] = {}

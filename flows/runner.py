@@ -9,6 +9,7 @@ parameter name -> task run ids. That is what draws the data flow in the UI's tas
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,8 +43,25 @@ def submit(
 WARM_WORKERS_BYTES = 256 * 1024
 
 
+class WarmWorkers:
+    """A run's worker processes, started early (`warm_workers`), and their release."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner
+        self.releasing: threading.Thread | None = None
+
+    def release_in_background(self) -> None:
+        """Stop the workers while the flow goes on: they are done once the last extraction is,
+        and each takes ~1 s to exit (a wait the run would otherwise end with)."""
+        if self.releasing is None:
+            self.releasing = threading.Thread(target=self.runner.__exit__, args=(None, None, None))
+            self.releasing.start()
+
+
 @contextmanager
-def warm_workers(config: RunConfig, warm_up: Task, parameters: dict, total_bytes: int) -> Iterator[Any]:
+def warm_workers(
+    config: RunConfig, warm_up: Task, parameters: dict, total_bytes: int
+) -> Iterator[WarmWorkers | None]:
     """The worker processes of a run, started now and each running `warm_up` (loading the spaCy
     model) while the flow reads, normalizes and deduplicates: extraction then finds them ready
     instead of paying ~3 s of start-up. None (nothing started) for a small run, one worker, or a
@@ -51,10 +69,17 @@ def warm_workers(config: RunConfig, warm_up: Task, parameters: dict, total_bytes
     if config.dask_address or config.workers <= 1 or total_bytes < WARM_WORKERS_BYTES:
         yield None
         return
-    with _task_runner(config) as runner:
+    runner = _task_runner(config).__enter__()
+    workers = WarmWorkers(runner)
+    try:
         for _ in range(config.workers):  # one each: an idle-less pool starts a process per submit
             submit(warm_up, parameters, runner=runner)
-        yield runner
+        yield workers
+    finally:
+        if workers.releasing is None:
+            runner.__exit__(None, None, None)
+        else:
+            workers.releasing.join()
 
 
 def run_batches(
@@ -63,7 +88,7 @@ def run_batches(
     config: RunConfig,
     stage: str,
     upstream: Upstream | None = None,
-    workers: Any = None,
+    workers: WarmWorkers | None = None,
 ) -> tuple[list, list[UUID]]:
     """Run a task over jobs: on the run's warm `workers` when it has them; else on the flow's
     task runner one at a time when one job (or one worker) suffices, else on worker processes or
@@ -71,7 +96,7 @@ def run_batches(
     results, ids = [], []
     with progress.track(stage, len(jobs)) as advance:
         if workers is not None:
-            for future in [submit(task, quoted(job), upstream, workers) for job in jobs]:
+            for future in [submit(task, quoted(job), upstream, workers.runner) for job in jobs]:
                 results.append(future.result())
                 ids.append(future.task_run_id)
                 advance(1)
