@@ -109,7 +109,8 @@ def without_documents(
     batch: PreparedBatch, doc_ids: list[str], reason: str
 ) -> tuple[PreparedBatch, list[Rejection]]:
     """The batch without some of its documents, and a rejection with `reason` for each of their
-    files (a JSONL line, a WARC record: the other documents of a file stay)."""
+    files (a JSONL line, a WARC record: the other documents of a file stay). As with any record
+    rejected alone, a file whose other documents load is not read again until it changes."""
     dropped = set(doc_ids)
     kept = PreparedBatch(
         [d for d in batch.documents if d["doc_id"] not in dropped],
@@ -132,7 +133,7 @@ def even_parts(items: list, max_size: int, workers: int) -> list[list]:
         return []
     count = -(-len(items) // max_size)
     if count > 1 and workers > 1:
-        count = -(-count // workers) * workers
+        count = min(len(items), -(-count // workers) * workers)
     size, extra = divmod(len(items), count)
     parts, start = [], 0
     for index in range(count):

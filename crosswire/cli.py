@@ -175,13 +175,16 @@ def run(
     sources = [str(p) for p in source] if source else list(RunConfig.sources)
     _check_sources(sources, IngestConfig(follow_symlinks=follow_symlinks))
     _start_validator_early(project_dir)
-
-    from crosswire import progress
-    from crosswire.flows.pipeline import ValidationFailed, crosswire_pipeline
-    from crosswire.flows.prefect_api import prefect_api
-    from crosswire.store.migrations import SchemaError
-    from crosswire.store.run_lock import RunLocked
-    from crosswire.store.warehouse import WarehouseLocked
+    try:
+        from crosswire import progress
+        from crosswire.flows.pipeline import ValidationFailed, crosswire_pipeline
+        from crosswire.flows.prefect_api import prefect_api
+        from crosswire.store.migrations import SchemaError
+        from crosswire.store.run_lock import RunLocked
+        from crosswire.store.warehouse import WarehouseLocked
+    except BaseException:  # Ctrl-C while importing: the early validator goes too
+        ValidatorProcess.close_unused()
+        raise
 
     # SIGTERM (a process worker cancelling, `kill`) unwinds like Ctrl-C, so the temporary Prefect
     # server and the run's worker processes are stopped rather than left behind

@@ -215,7 +215,7 @@ def _load_batch(
         budget = f"{config.extract.document_seconds:g} s"
         reason = f"extraction took longer than the {budget} budget per document (--document-seconds)"
         batch, late = without_documents(batch, timed_out, reason)
-        rejected = rejected + late
+        rejected = rejected + [r for r in late if (r.path, r.reason) not in run.state.rejections]
     docs, sentences = quote(batch.documents), quote(batch.sentences)
     read = {"documents": prepared, "sentences": prepared}
 

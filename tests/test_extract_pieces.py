@@ -188,6 +188,7 @@ def test_copies_of_a_story_are_put_side_by_side_and_other_documents_keep_their_o
         (7, 3, 2, [2, 2, 2, 1]),
         (5, 2, 1, [2, 2, 1]),
         (0, 200, 2, []),
+        (3, 1, 2, [1, 1, 1]),  # never an empty part to round up to the workers
     ],
 )
 def test_jobs_are_cut_into_equal_parts_in_rounds_of_the_workers(n_items, max_size, workers, sizes):

@@ -163,10 +163,15 @@ def recognize_entities(
         for text, sentences in documents
     ]
     known: Memo = worker_caches().recognized(config)
-    new = list(dict.fromkeys(
-        framed for doc_pieces in pieces for _, framed, _, _ in doc_pieces if framed not in known
-    ))  # fmt: skip
+    # what the cache holds now, copied: a Dask worker's other threads may empty it meanwhile
     recognized: dict[str, tuple[Span, ...]] = {}
+    for doc_pieces in pieces:
+        for _, framed, _, _ in doc_pieces:
+            if framed not in recognized and (cached := known.get(framed)) is not None:
+                recognized[framed] = cached
+    new = list(dict.fromkeys(
+        framed for doc_pieces in pieces for _, framed, _, _ in doc_pieces if framed not in recognized
+    ))  # fmt: skip
     disabled = _others(nlp, NER_COMPONENTS)
     for batch in _char_batches(new, config.batch_chars):
         # `disable` per call, not select_pipes: threads of one Dask worker share this pipeline
@@ -176,17 +181,15 @@ def recognize_entities(
     for doc_pieces in pieces:
         doc_spans = []
         for start, framed, inner_start, inner_end in doc_pieces:
-            piece_spans = recognized.get(framed)
-            if piece_spans is None:
-                piece_spans = known[framed]
+            piece_spans = recognized[framed]
             doc_spans.extend(
                 (start + ent_start - inner_start, start + ent_end - inner_start, label)
                 for ent_start, ent_end, label in piece_spans
                 if inner_start <= ent_start and ent_end <= inner_end
             )
         found.append(doc_spans)
-    for framed, piece_spans in recognized.items():
-        known.keep(framed, piece_spans)
+    for framed in new:
+        known.keep(framed, recognized[framed])
     return found
 
 
@@ -295,16 +298,28 @@ class _Budget:
         self.began = time.perf_counter()
         if self.timer:
             self.previous = signal.signal(signal.SIGALRM, _timed_out)
-            signal.setitimer(signal.ITIMER_REAL, self.remaining)
+            try:
+                signal.setitimer(signal.ITIMER_REAL, self.remaining)
+            except BaseException:  # the alarm went off before the block began
+                self._disarm()
+                raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.timer:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)
-        self.remaining -= time.perf_counter() - self.began
+        try:
+            if self.timer:
+                self._disarm()
+        finally:
+            self.remaining -= time.perf_counter() - self.began
         if exc_info[0] is None and self.remaining <= 0:
             raise DocumentTimedOut
+
+    def _disarm(self) -> None:
+        """Stop the timer and put the previous handler back, even if the alarm goes off meanwhile."""
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            signal.signal(signal.SIGALRM, self.previous)
 
 
 def _timed_out(signum: int, frame: object) -> None:

@@ -563,14 +563,13 @@ def _start_validator(parent_pid: int, suites_dir: Path | None) -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations  # noqa: F401
 
+    if suites_dir is not None:
+        with contextlib.suppress(Exception):
+            _compiled_in_advance[Path(suites_dir)] = CompiledSuites(suites_dir)
     # when told to stop, leave without tearing GX and pandas down module by module (~1 s the run
     # would wait for); registered after GX's own exit hooks, so it runs first. Its results have
     # all gone back through the pool's pipe by then.
     atexit.register(os._exit, 0)
-
-    if suites_dir is not None:
-        with contextlib.suppress(Exception):
-            _compiled_in_advance[Path(suites_dir)] = CompiledSuites(suites_dir)
 
 
 def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
