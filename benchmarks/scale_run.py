@@ -43,6 +43,8 @@ class TreeMemory:
         self.interval = interval
         self.peak_total = self.peak_single = 0
         self.peak_processes = 0
+        self.at_peak: list[dict] = []  # each process's RSS when the tree's total peaked
+        self._roles: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -54,22 +56,47 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
 
+    def _role(self, process: psutil.Process) -> str:
+        if process.pid not in self._roles:
+            role = _role(process, self.root)
+            if role != "child":  # a helper is known once it has imported its libraries
+                self._roles[process.pid] = role
+            return role
+        return self._roles[process.pid]
+
     def _sample(self) -> None:
         while not self._stop.is_set():
             try:
                 processes = [self.root, *self.root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
-            sizes = []
+            sizes, named = [], []
             for process in processes:
                 try:
                     sizes.append(process.memory_info().rss)
+                    named.append({"pid": process.pid, "role": self._role(process),
+                                  "rss_mib": round(sizes[-1] / 2**20)})  # fmt: skip
                 except psutil.NoSuchProcess:
                     continue
-            self.peak_total = max(self.peak_total, sum(sizes))
+            if sum(sizes) > self.peak_total:
+                self.peak_total, self.at_peak = sum(sizes), named
             self.peak_single = max(self.peak_single, max(sizes, default=0))
             self.peak_processes = max(self.peak_processes, len(sizes))
             self._stop.wait(self.interval)
+
+
+def _role(process: psutil.Process, root: psutil.Process) -> str:
+    """What a process of the run is, by the libraries it has mapped: the command itself, a worker
+    (spaCy's compiled modules) or the validator (pandas, for Great Expectations)."""
+    if process.pid == root.pid:
+        return "crosswire run"
+    try:
+        paths = " ".join(m.path for m in process.memory_maps())
+    except (psutil.Error, OSError):
+        return "child"
+    if "/spacy/" in paths or "/thinc/" in paths:
+        return "worker"
+    return "validator" if "/pandas/" in paths else "child"
 
 
 def warehouse_counts(db_path: Path) -> dict:
@@ -150,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         "peak_rss_mib_process_tree": memory.peak_total / 2**20,
         "peak_rss_mib_largest_process": memory.peak_single / 2**20,
         "peak_processes": memory.peak_processes,
+        "processes_at_peak": memory.at_peak,
         "machine": {
             "cpu_count": psutil.cpu_count(),
             "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),

@@ -120,8 +120,7 @@ class Slice:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     upstream: dict[str, list[UUID]] = field(default_factory=dict)  # task runs behind its inputs
-    workers: WarmWorkers | None = None  # the run's early-started worker processes, if any
-    last: bool = True  # the run's last slice
+    workers: WarmWorkers | None = None  # the slice's early-started worker processes, if any
 
 
 def _run_slices(config: RunConfig, project: Project) -> RunSummary:
@@ -141,15 +140,8 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
     size = config.slice_files
     parts = [changed[i : i + size] for i in range(0, len(changed), size)] or [[]]
     summaries = []
-    with contextlib.ExitStack() as stack:
-        # imports GX and builds the suites on the other core while the stages run
-        validator = (
-            stack.enter_context(ValidatorProcess.for_run(project.expectations_dir)) if changed else None
-        )
-        total_bytes = sum(file.size_bytes for file in changed)
-        workers = stack.enter_context(
-            warm_workers(config, load_model, {"config": config.extract}, total_bytes)
-        )
+    validator: ValidatorProcess | None = None
+    try:
         for number, part in enumerate(parts):
             if number:  # what the slices before loaded: documents, entities, file manifest
                 worker_caches().clear()
@@ -157,12 +149,23 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
                 _forget_task_results()
                 state, state_run = _stage({}, "state", warehouse_state, {}, data_dir=data_dir,
                                           lock_wait_seconds=wait)  # fmt: skip
+            if part and validator is None:  # imports GX and builds the suites on the other core
+                validator = ValidatorProcess.for_run(project.expectations_dir)
             run = Slice(number, part, rejected if not number else [], n_unchanged if not number else 0, state)
             run.timings = timings if not number else {}
             run.run_id = _run_id(number)
             run.upstream = {"files": discovered, "known": state_run}
-            run.workers, run.last = workers, number == len(parts) - 1
-            summaries.append(_run_slice(run, config, project, data_dir, validator))
+            slice_bytes = sum(file.size_bytes for file in part)
+            # a slice's worker processes load the model while it reads, and go once it is extracted
+            with warm_workers(config, load_model, {"config": config.extract}, slice_bytes) as run.workers:
+                summaries.append(_run_slice(run, config, project, data_dir, validator))
+            if validator is not None and number < len(parts) - 1:
+                # a validator that read a slice's tables holds their memory: the next gets a new one
+                validator.close()
+                validator = None
+    finally:
+        if validator is not None:
+            validator.close()
     return combined(summaries)
 
 
@@ -209,8 +212,8 @@ def _load_batch(
     facts, extracted = _timed(
         run.timings, "extract", _extract_all, batch, run.state.entities, config, upstream, run.workers
     )
-    if run.workers is not None and run.last:
-        run.workers.release_in_background()  # the run's last use of its worker processes
+    if run.workers is not None:
+        run.workers.release_in_background()  # the slice's last use of its worker processes
     if timed_out := facts.pop("timed_out"):  # extraction's last line of defence: see ExtractConfig
         budget = f"{config.extract.document_seconds:g} s"
         reason = f"extraction took longer than the {budget} budget per document (--document-seconds)"

@@ -95,7 +95,7 @@ def run_batches(
     the Dask cluster at `dask_address`. Returns the results in job order and the task runs' ids."""
     results, ids = [], []
     with progress.track(stage, len(jobs)) as advance:
-        if workers is not None:
+        if workers is not None and workers.releasing is None:
             for future in [submit(task, quoted(job), upstream, workers.runner) for job in jobs]:
                 results.append(future.result())
                 ids.append(future.task_run_id)
