@@ -2,6 +2,7 @@
 measured in one invocation, with a Prefect server running (the README's monitoring set-up).
 
     .venv/bin/python -m benchmarks.wire [--bbc ../shared/corpora/bbc] [--documents 600] [--json OUT]
+    .venv/bin/python -m benchmarks.wire --documents 2200 --no-wire --no-peers  # +1% of all of BBC
 
 The corpora come from `benchmarks.wire_corpus` (N distinct BBC articles; N/4 articles x 4 outlets
 with light edits; N/100 new articles). One Prefect server is started first, in a temporary
@@ -12,9 +13,9 @@ sum over the command's whole process tree, sampled every 0.2 s.
 
 | case | command |
 | --- | --- |
-| seeds | `crosswire run --source seeds` into a new data dir |
+| seeds | `crosswire run --source seeds` into a new data dir (`--repeat` times, median) |
 | distinct | `crosswire run --source distinct/` into a new data dir, then bare spaCy on the same files |
-| no-op re-run | the same command again, nothing new |
+| no-op re-run | the same command again, nothing new (`--repeat` times, median) |
 | +1% | `crosswire run --source distinct/ --source update/` into the distinct data dir |
 | wire | `crosswire run --source wire/` into a new data dir, then bare spaCy on the same files |
 
@@ -129,7 +130,8 @@ def run_bare_spacy(folder: Path) -> None:
     print(json.dumps({"documents": len(texts), "entities": entities, "components": nlp.pipe_names}))
 
 
-def measure(bbc: Path, documents: int, work: Path) -> dict:
+def measure(bbc: Path, documents: int, work: Path, repeat: int = 3, with_wire: bool = True,
+            with_peers: bool = True) -> dict:  # fmt: skip
     corpora = wire_corpus.build(bbc, work / "corpora", documents)
     server, api_url, server_seconds = start_prefect_server(work / "prefect-home", work / "server.log")
     env = {**os.environ, **QUIET, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_API_URL": api_url}
@@ -138,27 +140,40 @@ def measure(bbc: Path, documents: int, work: Path) -> dict:
     results: dict[str, dict] = {}
     try:
         distinct, update, wire = (str(corpora[name]) for name in ("distinct", "update", "wire"))
-        into = {name: str(work / f"data-{name}") for name in ("seeds", "distinct", "wire")}
+        into = {name: str(work / f"data-{name}") for name in ("distinct", "wire")}
+        # the short commands are repeated (seeds into a new data dir each time): the median is kept
         steps = [
-            ("seeds", crosswire("--source", "seeds", "--data-dir", into["seeds"])),
+            *[(f"seeds#{n}", crosswire("--source", "seeds", "--data-dir", str(work / f"data-seeds-{n}")))
+              for n in range(repeat)],
             ("distinct", crosswire("--source", distinct, "--data-dir", into["distinct"])),
-            ("distinct_bare_spacy", bare_spacy(corpora["distinct"])),
-            ("no_op_rerun", crosswire("--source", distinct, "--data-dir", into["distinct"])),
+            *([("distinct_bare_spacy", bare_spacy(corpora["distinct"]))] if with_peers else []),
+            *[(f"no_op_rerun#{n}", crosswire("--source", distinct, "--data-dir", into["distinct"]))
+              for n in range(repeat)],
             (
                 "one_percent_new",
                 crosswire("--source", distinct, "--source", update, "--data-dir", into["distinct"]),
             ),
-            ("wire", crosswire("--source", wire, "--data-dir", into["wire"])),
-            ("wire_bare_spacy", bare_spacy(corpora["wire"])),
-        ]
+        ]  # fmt: skip
+        if with_wire:
+            steps.append(("wire", crosswire("--source", wire, "--data-dir", into["wire"])))
+            if with_peers:
+                steps.append(("wire_bare_spacy", bare_spacy(corpora["wire"])))
         for name, command in steps:
-            results[name] = timed_command(command, env, logs / f"{name}.log")
+            results[name] = timed_command(command, env, logs / f"{name.replace('#', '-')}.log")
             print(f"{name}: {results[name]} (load {os.getloadavg()[0]:.1f})", file=sys.stderr)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    for name in ("seeds", "no_op_rerun"):
+        runs = [results.pop(f"{name}#{n}") for n in range(repeat)]
+        results[name] = {
+            **sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2],  # the median run
+            "all_seconds": [run["seconds"] for run in runs],
+        }
 
-    def ratio(peer: str, ours: str) -> float:
+    def ratio(peer: str, ours: str) -> float | None:
+        if peer not in results or ours not in results:
+            return None
         return round(results[peer]["seconds"] / results[ours]["seconds"], 2)
 
     return {
@@ -187,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bbc", type=Path, default=PROJECT.parent / "shared" / "corpora" / "bbc")
     parser.add_argument("--documents", type=int, default=600)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the seeds and no-op commands (median)")
+    parser.add_argument("--no-wire", action="store_true", help="leave out the wire corpus")
+    parser.add_argument("--no-peers", action="store_true", help="leave out bare spaCy")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--bare-spacy", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -199,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="crosswire-wire-"))
     load_before = os.getloadavg()
     try:
-        measured = measure(args.bbc, args.documents, work)
+        measured = measure(args.bbc, args.documents, work, args.repeat, not args.no_wire, not args.no_peers)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import csv
 import json
+import logging
 import os
 import shlex
 import signal
@@ -22,10 +24,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
+from crosswire.config import DEFAULT_MAX_FILE_MB, WARM_WORKERS_BYTES, RunConfig
+from crosswire.early import EarlyProcess
 from crosswire.extract.config import ExtractConfig
+from crosswire.extract.process import ExtractorProcess
 from crosswire.ingest.outlets import parse_source
-from crosswire.ingest.read import IngestConfig, discover_files
+from crosswire.ingest.read import IngestConfig, SourceFile, discover_files
 from crosswire.ingest.records import FORMATS
 from crosswire.project import PROJECT_DIR_VARIABLE
 from crosswire.validate.suites import ValidatorProcess
@@ -173,8 +177,8 @@ def run(
 
     The run summary goes to stdout; logs and progress to stderr."""
     sources = [str(p) for p in source] if source else list(RunConfig.sources)
-    _check_sources(sources, IngestConfig(follow_symlinks=follow_symlinks))
-    _start_validator_early(project_dir)
+    files = _check_sources(sources, IngestConfig(follow_symlinks=follow_symlinks))
+    _start_early(project_dir, _changed_bytes(files, data_dir, lock_wait), workers, dask_address)
     try:
         from crosswire import progress
         from crosswire.flows.pipeline import ValidationFailed, crosswire_pipeline
@@ -182,8 +186,8 @@ def run(
         from crosswire.store.migrations import SchemaError
         from crosswire.store.run_lock import RunLocked
         from crosswire.store.warehouse import WarehouseLocked
-    except BaseException:  # Ctrl-C while importing: the early validator goes too
-        ValidatorProcess.close_unused()
+    except BaseException:  # Ctrl-C while importing: the processes started early go too
+        EarlyProcess.close_unused()
         raise
 
     # SIGTERM (a process worker cancelling, `kill`) unwinds like Ctrl-C, so the temporary Prefect
@@ -225,26 +229,47 @@ def run(
         raise typer.Exit(ExitCode.WAREHOUSE_UNUSABLE) from None
     finally:
         progress.install(None)
-        ValidatorProcess.close_unused()
+        EarlyProcess.close_unused()
     _print_summary(summary)
     data_flag = [] if data_dir == Path(RunConfig.data_dir) else ["--data-dir", str(data_dir)]
     hint = shlex.join([_program(), "query", EXAMPLE_QUERY, *data_flag])
     console.print("Try:", hint, markup=False, highlight=False)
 
 
-def _start_validator_early(project_dir: Path | None) -> None:
-    """Start the validation process before Prefect is imported: its import of Great Expectations
-    (2-3 s) then runs on the other core while Prefect's runs here. The run takes it when it has
-    changed files; otherwise it is stopped unused."""
+def _start_early(
+    project_dir: Path | None, changed_bytes: int, workers: int, dask_address: str | None
+) -> None:
+    """Start, before Prefect is imported, the processes the run will take (`crosswire.early`):
+    their imports then run on the other core while Prefect's runs here. The validation process
+    (Great Expectations) when a file is new or changed; for a run too small to be given worker
+    processes, the process it extracts in (the spaCy model)."""
     from crosswire.project import ProjectNotFound, find_project
 
+    if not changed_bytes:
+        return
     with contextlib.suppress(ProjectNotFound):  # the run itself reports it
-        ValidatorProcess.start_early(find_project(project_dir).expectations_dir)
+        suites_dir = find_project(project_dir).expectations_dir
+        ValidatorProcess.start_early(suites_dir, suites_dir)
+    if workers > 1 and not dask_address and changed_bytes < WARM_WORKERS_BYTES:
+        ExtractorProcess.start_early(ExtractConfig.model)
 
 
-def _check_sources(sources: Sequence[str], config: IngestConfig) -> None:
+def _changed_bytes(files: list[SourceFile], data_dir: Path, lock_wait: float) -> int:
+    """The bytes of the files that are new or changed since they were loaded into the warehouse;
+    all of them when it cannot tell now (no warehouse yet, locked, or an older schema)."""
+    from crosswire.batch import unchanged_files
+    from crosswire.store.warehouse import WAREHOUSE_FILE, read_file_manifest
+
+    try:
+        manifest = read_file_manifest(data_dir / WAREHOUSE_FILE, wait_seconds=min(lock_wait, 1.0))
+    except Exception:  # the run itself reports what is wrong with the warehouse
+        manifest = {}
+    return sum(file.size_bytes for file in unchanged_files(files, manifest)[0])
+
+
+def _check_sources(sources: Sequence[str], config: IngestConfig) -> list[SourceFile]:
     """Exit 2 before Prefect starts when a source (`PATH` or `OUTLET=PATH`) does not exist or
-    none holds an article file."""
+    none holds an article file; else the article files found."""
     missing = [(spec, path) for spec in sources if not (path := parse_source(spec)[0]).exists()]
     for spec, path in missing:
         console.print(
@@ -260,6 +285,7 @@ def _check_sources(sources: Sequence[str], config: IngestConfig) -> None:
         for rejection in rejected[:10]:
             console.print(f"  {escape(rejection.path)}: {escape(rejection.reason)}")
         raise typer.Exit(ExitCode.USAGE)
+    return files
 
 
 def _print_summary(summary: dict) -> None:
@@ -496,7 +522,26 @@ def _options(
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    app()
+    # registered first, so it runs after every other exit hook: with Prefect's log and event
+    # queues drained and the streams flushed, the process leaves without tearing down module by
+    # module (Prefect, pydantic, DuckDB, spaCy: ~0.5 s a run would otherwise end with)
+    atexit.register(_leave_now)
+    try:
+        app()
+    except SystemExit as stop:
+        _exit_status[0] = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
+        raise
+
+
+_exit_status = [1]  # the status `_leave_now` exits with: 1 unless the command line set one
+
+
+def _leave_now() -> None:
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(_exit_status[0])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,11 @@ from crosswire.dedup.sentence_dedup import DedupConfig
 from crosswire.extract.config import ExtractConfig
 from crosswire.ingest.read import IngestConfig
 
+# a run with at least this many bytes of new or changed files (~100 news articles) starts its
+# worker processes, each loading the spaCy model, as it begins (`flows.runner.warm_workers`); a
+# smaller run extracts in one process, started by the command line (`ExtractorProcess`)
+WARM_WORKERS_BYTES = 256 * 1024
+
 
 @dataclass(frozen=True)
 class RunConfig:

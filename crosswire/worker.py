@@ -12,7 +12,7 @@ stage takes, never what it returns:
   repeat it (benchmarks/README.md: these are what keep wire copy fast);
 - `entities`: the NER spans of a paragraph, per extract config (`crosswire.extract.facts`), so
   NER reads a paragraph once however many copies of it the process extracts;
-- `pipelines`: the spaCy pipeline per extract config (`crosswire.extract.facts`), loaded once per
+- `pipelines`: the spaCy pipeline per model name (`crosswire.extract.facts`), loaded once per
   process, as a worker extracts many batches.
 
 When they are emptied: a table that reaches its limit empties itself; `clear()` empties the
@@ -58,7 +58,7 @@ class WorkerCaches:
     tokens: Memo = field(default_factory=lambda: Memo(100_000))
     profiles: Memo = field(default_factory=lambda: Memo(100_000))
     signatures: dict[Any, Memo] = field(default_factory=dict)  # DedupConfig -> text -> signature
-    pipelines: Memo = field(default_factory=lambda: Memo(2))  # ExtractConfig -> spaCy Language
+    pipelines: Memo = field(default_factory=lambda: Memo(2))  # model name -> spaCy Language
     entities: dict[Any, Memo] = field(default_factory=dict)  # ExtractConfig -> piece -> NER spans
 
     def signed(self, config: Any) -> Memo:

@@ -87,6 +87,8 @@ def publish_run(summary: dict, data_dir: Path, run_id: str) -> None:
         key="crosswire-stage-seconds",
         description=f"Wall seconds per stage, crosswire run {run_id}",
     )
+    if not summary["documents_new"]:
+        return  # nothing new, so nothing this run shares with other sources
     sentences, quotes = top_shared(data_dir, run_id)
     create_table_artifact(
         sentences, key="crosswire-top-shared-sentences", description="Sentences this run shares"

@@ -23,7 +23,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from crosswire import progress
-from crosswire.config import RunConfig
+from crosswire.config import WARM_WORKERS_BYTES, RunConfig
 
 Upstream = dict[str, list[UUID]]  # parameter -> ids of the task runs whose results it holds
 
@@ -36,11 +36,6 @@ def submit(
     runner = runner or FlowRunContext.get().task_runner
     dependencies = {name: {TaskRunResult(id=i) for i in ids} for name, ids in (upstream or {}).items()}
     return runner.submit(task, parameters, dependencies=dependencies)
-
-
-# changed files of at least this many bytes (~100 news articles) get their worker processes
-# started, and the spaCy model loaded in them, as the run begins (`warm_workers`)
-WARM_WORKERS_BYTES = 256 * 1024
 
 
 class WarmWorkers:
@@ -90,31 +85,28 @@ def run_batches(
     upstream: Upstream | None = None,
     workers: WarmWorkers | None = None,
 ) -> tuple[list, list[UUID]]:
-    """Run a task over jobs: on the run's warm `workers` when it has them; else on the flow's
-    task runner one at a time when one job (or one worker) suffices, else on worker processes or
-    the Dask cluster at `dask_address`. Returns the results in job order and the task runs' ids."""
+    """Run a task over jobs: on the run's warm `workers` when it has them, on the Dask cluster at
+    `dask_address`, else on the flow's task runner one job at a time (a run too small to be given
+    workers: starting processes and loading the model in each would cost it more than the work
+    they would share). Returns the results in job order and the task runs' ids."""
     results, ids = [], []
     with progress.track(stage, len(jobs)) as advance:
+
+        def collect(futures: list[PrefectFuture]) -> None:
+            for future in futures:
+                results.append(future.result())
+                ids.append(future.task_run_id)
+                advance(1)
+
         if workers is not None and workers.releasing is None:
-            for future in [submit(task, quoted(job), upstream, workers.runner) for job in jobs]:
-                results.append(future.result())
-                ids.append(future.task_run_id)
-                advance(1)
-            return results, ids
-        if not config.dask_address and (config.workers <= 1 or len(jobs) <= 1):
+            collect([submit(task, quoted(job), upstream, workers.runner) for job in jobs])
+        elif config.dask_address:
+            with _task_runner(config) as runner:
+                # Dask's runner hands a quoted parameter on still wrapped: the jobs go unquoted
+                collect([submit(task, job, upstream, runner) for job in jobs])
+        else:
             for job in jobs:
-                future = submit(task, quoted(job), upstream)
-                results.append(future.result())
-                ids.append(future.task_run_id)
-                advance(1)
-            return results, ids
-        with _task_runner(config) as runner:
-            # Dask's runner hands a quoted parameter on still wrapped: only the others are quoted
-            wrap = (lambda job: job) if config.dask_address else quoted
-            for future in [submit(task, wrap(job), upstream, runner) for job in jobs]:
-                results.append(future.result())
-                ids.append(future.task_run_id)
-                advance(1)
+                collect([submit(task, quoted(job), upstream)])
     return results, ids
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from crosswire.cli import EXAMPLE_QUERY, EXIT_CODES, ExitCode, app
+from crosswire.cli import EXAMPLE_QUERY, EXIT_CODES, ExitCode, _changed_bytes, app
+from crosswire.ingest.read import IngestConfig, discover_files
 from crosswire.store import warehouse
 
 CROSSWIRE = [sys.executable, "-m", "crosswire"]
@@ -256,3 +257,19 @@ def test_query_and_search_output_piped_into_another_program_parses(seeded_run):
     found = json.loads(crosswire("search", "council", "--data-dir", data_dir, "--format", "json").stdout)
     assert {row["source"] for row in found} == {"courier", "herald"}
     assert set(found[0]) == {"score", "source", "cluster_id", "n_sources", "text", "doc_id", "sentence_idx"}
+
+
+@pytest.mark.slow
+def test_only_a_run_with_new_or_changed_files_starts_processes_early(seeded_run, tmp_path):
+    """GX's import (and a small run's model load) on the other core pays off only for a run
+    that validates (and extracts) something."""
+    _, data_dir = seeded_run
+    loaded, _ = discover_files([str(data_dir.parent / "articles")], IngestConfig())
+    new = tmp_path / "new.txt"
+    new.write_text(article("trams"))
+    (new_file,), _ = discover_files([str(new)], IngestConfig())
+
+    assert _changed_bytes(loaded, data_dir, lock_wait=1.0) == 0
+    assert _changed_bytes([*loaded, new_file], data_dir, lock_wait=1.0) == new.stat().st_size
+    everything = sum(file.size_bytes for file in loaded)
+    assert _changed_bytes(loaded, tmp_path / "no-warehouse-yet", lock_wait=1.0) == everything

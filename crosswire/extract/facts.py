@@ -77,9 +77,9 @@ def load_nlp(config: ExtractConfig = ExtractConfig()) -> Language:
 
 
 def shared_nlp(config: ExtractConfig) -> Language:
-    """The pipeline for `config`, loaded once per process (a worker extracts many batches) and
-    kept in its `WorkerCaches.pipelines`."""
-    return worker_caches().pipelines.recall(config, load_nlp)
+    """The pipeline of `config.model` (all it depends on), loaded once per process (a worker
+    extracts many batches) and kept in its `WorkerCaches.pipelines`."""
+    return worker_caches().pipelines.recall(config.model, lambda model: load_nlp(ExtractConfig(model=model)))
 
 
 def extract_facts(

@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -102,23 +103,38 @@ def read_state(db_path: Path, *, wait_seconds: float = 60.0) -> WarehouseState:
         tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "documents" not in tables:
             return WarehouseState()
-        # per file: a JSONL file's lines are one entry (a run upgrades the warehouse before this)
-        manifest = con.execute(
-            """
-            SELECT file_path, any_value(size_bytes), any_value(mtime_ns), count(DISTINCT doc_id)
-            FROM document_files GROUP BY file_path
-            """
-        ).fetchall()
         entity_table = con.execute("SELECT entity_id, name, label, aliases FROM entities").fetch_arrow_table()
         return WarehouseState(
             doc_ids={row[0] for row in con.execute("SELECT doc_id FROM documents").fetchall()},
-            file_manifest={path: (size, mtime, n) for path, size, mtime, n in manifest},
+            file_manifest=_file_manifest(con),
             committed_run_ids={row[0] for row in con.execute("SELECT run_id FROM runs").fetchall()},
             entities=entity_table.to_pylist(),
             rejections=set(con.execute("SELECT path, reason FROM rejected_files").fetchall()),
         )
     finally:
         con.close()
+
+
+def read_file_manifest(db_path: Path, *, wait_seconds: float = 60.0) -> dict[str, tuple[int, int, int]]:
+    """Each loaded file's size, modification time and documents (`WarehouseState.file_manifest`)."""
+    if not db_path.exists():
+        return {}
+    con = connect(db_path, read_only=True, wait_seconds=wait_seconds)
+    try:
+        return _file_manifest(con)
+    finally:
+        con.close()
+
+
+def _file_manifest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
+    # per file: a JSONL file's lines are one entry (a run upgrades the warehouse before this)
+    manifest = con.execute(
+        """
+        SELECT file_path, any_value(size_bytes), any_value(mtime_ns), count(DISTINCT doc_id)
+        FROM document_files GROUP BY file_path
+        """
+    ).fetchall()
+    return {path: (size, mtime, n) for path, size, mtime, n in manifest}
 
 
 class WarehouseDedupIndex:
@@ -270,6 +286,19 @@ WHERE entities.entity_id = agg.entity_id
 """
 
 
+def sql_literal(value: str | int | float | bool | datetime | None) -> str:
+    """A value as a DuckDB SQL literal (strings quoted the standard way: ' doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return f"TIMESTAMPTZ '{value.isoformat()}'" if value.tzinfo else f"TIMESTAMP '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def load_batch(
     db_path: Path, batch_dir: Path, run_row: dict, *, wait_seconds: float = 60.0, sql_dir: Path | None = None
 ) -> None:
@@ -278,7 +307,10 @@ def load_batch(
     con = connect(db_path, wait_seconds=wait_seconds)
     try:
         apply_schema(con, sql_dir)
-        if con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_row["run_id"]]).fetchone()[0]:
+        # the run row goes in as literals: binding any Python value makes DuckDB import pandas
+        # (~0.4 s), which a run with nothing new to load otherwise never needs
+        run_id = sql_literal(run_row["run_id"])
+        if con.execute(f"SELECT count(*) FROM runs WHERE run_id = {run_id}").fetchone()[0]:
             return  # committed by an earlier attempt of this run (a retry after a later failure)
         con.execute("BEGIN TRANSACTION")
         for name, table in TABLES.items():
@@ -299,10 +331,8 @@ def load_batch(
                 # in the load's transaction: a run killed after its commit never leaves search behind
                 rebuild_search_index(con)
         columns = TABLES["runs"].column_names
-        con.execute(
-            f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            [run_row[c] for c in columns],
-        )
+        values = ", ".join(sql_literal(run_row[c]) for c in columns)
+        con.execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({values})")
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):

@@ -41,13 +41,10 @@ few bad values per expectation are collected. GX's own Data Docs took another ~2
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import datetime as dt
 import json
 import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,6 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crosswire import contract
+from crosswire.early import EarlyProcess
 
 SPAN_TABLES = ("sentences", "entity_mentions", "quotes", "time_mentions")
 
@@ -478,103 +476,31 @@ def validate_staged(
 _compiled_in_advance: dict[Path, CompiledSuites] = {}
 
 
-class ValidatorProcess:
-    """A process of its own for validation, started before it is needed.
+class ValidatorProcess(EarlyProcess):
+    """The validation's own process (`crosswire.early`): it imports GX and builds the suites
+    (`CompiledSuites`) on the other core while reading, dedup and extraction run, then validates
+    each staged Parquet batch of the run (read from disk, so no table crosses the pipe)."""
 
-    Importing Great Expectations costs ~2-3 s of CPU, and building the suites (`CompiledSuites`)
-    a few tenths more. Started as soon as a run knows it has changed files, this process does
-    both on the other core while reading, dedup and extraction run, then validates each staged
-    Parquet batch of the run (read from disk, so no table crosses the pipe; one process serves
-    every slice). If the process is lost, validation runs in the calling process instead.
-    """
-
-    # started by the command line before Prefect is imported, until a run takes it (`for_run`)
-    _early: dict[Path, ValidatorProcess] = {}
-
-    @classmethod
-    def start_early(cls, suites_dir: Path) -> None:
-        """Start a validator for `suites_dir` now, so that GX's import overlaps Prefect's (the
-        command line calls this first thing); the run's `for_run` takes it."""
-        cls._early.setdefault(Path(suites_dir), cls(suites_dir))
+    def __init__(self, suites_dir: Path | None = None) -> None:
+        super().__init__(_prepare_validation, suites_dir)
 
     @classmethod
     def for_run(cls, suites_dir: Path) -> ValidatorProcess:
         """The validator started early for `suites_dir`, else a new one; the caller closes it."""
-        return cls._early.pop(Path(suites_dir), None) or cls(suites_dir)
-
-    @classmethod
-    def close_unused(cls) -> None:
-        """Stop validators started early that no run took (nothing changed in the sources)."""
-        while cls._early:
-            cls._early.popitem()[1].close()
-
-    def __init__(self, suites_dir: Path | None = None) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self._pool = ProcessPoolExecutor(
-            1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_validator,
-            initargs=(os.getpid(), suites_dir),
-        )
-        self._pool.submit(int)  # the executor starts its process on the first submit
-        self._used = False
+        return cls.take(Path(suites_dir)) or cls(suites_dir)
 
     def validate(
         self, batch_dir: Path, suites_dir: Path, *, run_id: str, data_docs_dir: Path | None = None
     ) -> ValidationReport:
-        from concurrent.futures.process import BrokenProcessPool
-
-        self._used = True
-        try:
-            future = self._pool.submit(
-                validate_staged, batch_dir, suites_dir, run_id=run_id, data_docs_dir=data_docs_dir
-            )
-            return future.result()
-        except BrokenProcessPool:
-            return validate_staged(batch_dir, suites_dir, run_id=run_id, data_docs_dir=data_docs_dir)
-
-    def close(self) -> None:
-        """Stop the process. One that never validated may still be importing GX: it is killed,
-        as Python would otherwise wait for the import at exit (seconds, on a run with nothing
-        new); one that validated is idle and leaves at once when asked (killing it could leave
-        the pool's queue lock taken)."""
-        if not self._used:
-            kill = getattr(self._pool, "kill_workers", None)  # Python 3.14+
-            if kill is not None:
-                kill()
-            else:
-                for process in list((getattr(self._pool, "_processes", None) or {}).values()):
-                    process.kill()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> ValidatorProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return self.run(validate_staged, batch_dir, suites_dir, run_id=run_id, data_docs_dir=data_docs_dir)
 
 
-def _start_validator(parent_pid: int, suites_dir: Path | None) -> None:
-    """In the validator process: exit with the process that started it, import GX, and build
-    the suites. A suite that cannot be built is left for the validation, whose error names it."""
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+def _prepare_validation(suites_dir: Path | None) -> None:
+    """In the validator process: import GX and build the suites. A suite that cannot be built is
+    left for the validation, whose error names it."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations  # noqa: F401
 
     if suites_dir is not None:
         with contextlib.suppress(Exception):
             _compiled_in_advance[Path(suites_dir)] = CompiledSuites(suites_dir)
-    # when told to stop, leave without tearing GX and pandas down module by module (~1 s the run
-    # would wait for); registered after GX's own exit hooks, so it runs first. Its results have
-    # all gone back through the pool's pipe by then.
-    atexit.register(os._exit, 0)
-
-
-def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
-    """A killed run (kill -9) cannot shut its executor down: without this watch its validator
-    process would idle on forever, holding GX's ~300 MB."""
-    while os.getppid() == parent_pid:
-        time.sleep(interval)
-    os._exit(0)
