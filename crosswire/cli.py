@@ -24,10 +24,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crosswire.config import DEFAULT_MAX_FILE_MB, WARM_WORKERS_BYTES, RunConfig
+from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
 from crosswire.early import EarlyProcess
 from crosswire.extract.config import ExtractConfig
-from crosswire.extract.process import ExtractorProcess
 from crosswire.ingest.outlets import parse_source
 from crosswire.ingest.read import IngestConfig, SourceFile, discover_files
 from crosswire.ingest.records import FORMATS
@@ -178,7 +177,7 @@ def run(
     The run summary goes to stdout; logs and progress to stderr."""
     sources = [str(p) for p in source] if source else list(RunConfig.sources)
     files = _check_sources(sources, IngestConfig(follow_symlinks=follow_symlinks))
-    _start_early(project_dir, _changed_bytes(files, data_dir, lock_wait), workers, dask_address)
+    _start_early(project_dir, _changed_bytes(files, data_dir, lock_wait))
     try:
         from crosswire import progress
         from crosswire.flows.pipeline import ValidationFailed, crosswire_pipeline
@@ -236,13 +235,10 @@ def run(
     console.print("Try:", hint, markup=False, highlight=False)
 
 
-def _start_early(
-    project_dir: Path | None, changed_bytes: int, workers: int, dask_address: str | None
-) -> None:
-    """Start, before Prefect is imported, the processes the run will take (`crosswire.early`):
-    their imports then run on the other core while Prefect's runs here. The validation process
-    (Great Expectations) when a file is new or changed; for a run too small to be given worker
-    processes, the process it extracts in (the spaCy model)."""
+def _start_early(project_dir: Path | None, changed_bytes: int) -> None:
+    """Start the validation process before Prefect is imported, when a file is new or changed:
+    its import of Great Expectations (~3.5 s of CPU, what a small run waits for longest) then
+    runs on the other core while Prefect's runs here (`crosswire.early`)."""
     from crosswire.project import ProjectNotFound, find_project
 
     if not changed_bytes:
@@ -250,8 +246,6 @@ def _start_early(
     with contextlib.suppress(ProjectNotFound):  # the run itself reports it
         suites_dir = find_project(project_dir).expectations_dir
         ValidatorProcess.start_early(suites_dir, suites_dir)
-    if workers > 1 and not dask_address and changed_bytes < WARM_WORKERS_BYTES:
-        ExtractorProcess.start_early(ExtractConfig.model)
 
 
 def _changed_bytes(files: list[SourceFile], data_dir: Path, lock_wait: float) -> int:

@@ -16,7 +16,7 @@ from crosswire.ingest.read import IngestConfig
 
 # a run with at least this many bytes of new or changed files (~100 news articles) starts its
 # worker processes, each loading the spaCy model, as it begins (`flows.runner.warm_workers`); a
-# smaller run extracts in one process, started by the command line (`ExtractorProcess`)
+# smaller run extracts in the flow's own process (loading the model there takes ~1 s)
 WARM_WORKERS_BYTES = 256 * 1024
 
 

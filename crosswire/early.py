@@ -1,11 +1,11 @@
 """Processes started before they are needed.
 
-A run's heavy imports are paid once per command: Great Expectations for validation (~2-3 s of
-CPU), spaCy and its model for extraction (~2 s). An `EarlyProcess` is one spawned process that
-pays its import while the command line imports Prefect and the flow reads, on the other core,
-and then does its one kind of work for the run (`ValidatorProcess`, `ExtractorProcess`). The
-command line starts them before Prefect is imported (`start_early`); the run takes them
-(`take`); those no run took are stopped unused (`close_unused`).
+A run's heaviest import is paid once per command: Great Expectations, for validation (~3.5 s of
+CPU: it imports all its expectations, and with them scipy, altair and SQLAlchemy). An
+`EarlyProcess` is one spawned process that pays such an import while the command line imports
+Prefect and the flow reads, on the other core, and then does its one kind of work for the run
+(`ValidatorProcess`). The command line starts it before Prefect is imported (`start_early`); the
+run takes it (`take`); one no run took is stopped unused (`close_unused`).
 
 If the process is lost, the work runs in the calling process instead. The process exits with the
 command that started it, even one killed with -9.
@@ -14,8 +14,12 @@ command that started it, even one killed with -9.
 from __future__ import annotations
 
 import atexit
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -103,3 +107,31 @@ def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
     while os.getppid() == parent_pid:
         time.sleep(interval)
     os._exit(0)
+
+
+def import_lazily(*packages: str) -> None:
+    """From now on in this process, the modules of `packages` are loaded on first use rather than
+    when imported (`importlib.util.LazyLoader`, as the importlib docs describe). For libraries a
+    library imports at its top and a run never calls: Great Expectations imports scipy.stats
+    and altair (~1.8 s of its ~3.6 s) for expectations crosswire's suites do not use."""
+    sys.meta_path.insert(0, _LazyFinder(frozenset(packages)))
+
+
+class _LazyFinder(importlib.abc.MetaPathFinder):
+    def __init__(self, packages: frozenset[str]) -> None:
+        self.packages = packages
+
+    def find_spec(
+        self, name: str, path: object = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if name.partition(".")[0] not in self.packages:
+            return None
+        for finder in sys.meta_path:  # the finder that would have found it, without this one
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None

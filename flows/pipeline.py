@@ -38,7 +38,6 @@ from crosswire.batch import (
 from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
 from crosswire.extract.config import ExtractConfig
 from crosswire.extract.merge import merge_facts
-from crosswire.extract.process import ExtractorProcess
 from crosswire.flows import artifacts
 from crosswire.flows.runner import Upstream, WarmWorkers, run_batches, submit, warm_workers
 from crosswire.flows.tasks import (
@@ -122,7 +121,6 @@ class Slice:
     timings: dict[str, float] = field(default_factory=dict)
     upstream: dict[str, list[UUID]] = field(default_factory=dict)  # task runs behind its inputs
     workers: WarmWorkers | None = None  # the slice's early-started worker processes, if any
-    extractor: ExtractorProcess | None = None  # the process a small run extracts in, if started early
 
 
 def _run_slices(config: RunConfig, project: Project) -> RunSummary:
@@ -143,7 +141,6 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
     parts = [changed[i : i + size] for i in range(0, len(changed), size)] or [[]]
     summaries = []
     validator: ValidatorProcess | None = None
-    extractor = ExtractorProcess.take(config.extract.model)  # the command line's, for a small run
     try:
         for number, part in enumerate(parts):
             if number:  # what the slices before loaded: documents, entities, file manifest
@@ -158,7 +155,6 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
             run.timings = timings if not number else {}
             run.run_id = _run_id(number)
             run.upstream = {"files": discovered, "known": state_run}
-            run.extractor = extractor
             slice_bytes = sum(file.size_bytes for file in part)
             # a slice's worker processes load the model while it reads, and go once it is extracted
             with warm_workers(config, load_model, {"config": config.extract}, slice_bytes) as run.workers:
@@ -168,9 +164,8 @@ def _run_slices(config: RunConfig, project: Project) -> RunSummary:
                 validator.close()
                 validator = None
     finally:
-        for process in (validator, extractor):
-            if process is not None:
-                process.close()
+        if validator is not None:
+            validator.close()
     return combined(summaries)
 
 
@@ -216,9 +211,8 @@ def _load_batch(
     wait, prepared = config.lock_wait_seconds, run.upstream["prepared"]
     upstream = {"documents": prepared, "known_entities": run.upstream["known"]}
     facts, extracted = _timed(
-        run.timings, "extract", _extract_all, batch, run.state.entities, config, upstream, run.workers,
-        run.extractor,
-    )  # fmt: skip
+        run.timings, "extract", _extract_all, batch, run.state.entities, config, upstream, run.workers
+    )
     if run.workers is not None:
         run.workers.release_in_background()  # the slice's last use of its worker processes
     if timed_out := facts.pop("timed_out"):  # extraction's last line of defence: see ExtractConfig
@@ -288,10 +282,9 @@ def _extract_all(
     config: RunConfig,
     upstream: Upstream,
     workers: WarmWorkers | None,
-    extractor: ExtractorProcess | None,
 ) -> tuple[dict[str, list[dict]], list[UUID]]:
-    """`extract` over batches of documents (worker processes, a Dask cluster, or the flow's own
-    process, extracting in `extractor` when the command line started one), merged."""
+    """`extract` over batches of documents (worker processes, a Dask cluster, or for a small run
+    the flow's own process), merged."""
     by_doc: dict[str, list[dict]] = {}
     for sentence in batch.sentences:
         by_doc.setdefault(sentence["doc_id"], []).append(sentence)
@@ -305,8 +298,6 @@ def _extract_all(
         }
         for part in even_parts(documents, config.batch_documents, _lanes(config, workers))
     ]
-    if _lanes(config, workers) == 1 and not config.dask_address and extractor is not None:
-        jobs = [job | {"extractor": extractor} for job in jobs]
     results, ids = run_batches(extract, jobs, config, "extract", upstream, workers)
     return merge_facts(results, batch.documents), ids
 

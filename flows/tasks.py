@@ -26,7 +26,6 @@ from crosswire.dedup.sentence_dedup import (
 )
 from crosswire.extract.config import ExtractConfig
 from crosswire.extract.dates import extract_time_mentions
-from crosswire.extract.process import ExtractorProcess, extract_with_model
 from crosswire.ingest.read import IngestConfig, Rejection, SourceFile, discover_files
 from crosswire.store import batch_store, warehouse
 from crosswire.store.warehouse import WAREHOUSE_FILE, WarehouseState
@@ -96,19 +95,10 @@ def _log_clusters(what: str, n_in: int, result: DedupResult) -> None:
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract(
-    documents: list[dict],
-    sentences: list[dict],
-    known_entities: list[dict],
-    config: ExtractConfig,
-    extractor: ExtractorProcess | None = None,
-):
-    """Extract one job's documents: in `extractor`, the process a small run extracts in, when
-    given; else here (a worker process, or the flow's)."""
-    if extractor is not None:
-        facts = extractor.extract(documents, sentences, known_entities, config)
-    else:
-        facts = extract_with_model(documents, sentences, known_entities, config)
+def extract(documents: list[dict], sentences: list[dict], known_entities: list[dict], config: ExtractConfig):
+    from crosswire.extract.facts import extract_facts, shared_nlp  # spaCy: only where extraction runs
+
+    facts = extract_facts(documents, sentences, shared_nlp(config), config, known_entities=known_entities)
     get_run_logger().info(
         "%d documents: %d entity mentions, %d entities, %d quotes, %d over the time budget",
         len(documents), len(facts["entity_mentions"]), len(facts["entities"]), len(facts["quotes"]),

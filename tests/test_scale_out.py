@@ -1,5 +1,4 @@
-"""Per-document stages on worker processes, a Dask cluster or the extractor process started early
-give the same tables as in the flow's own process."""
+"""Per-document stages on worker processes or a Dask cluster give the same tables as in-process."""
 
 from __future__ import annotations
 
@@ -9,8 +8,6 @@ import duckdb
 import pytest
 
 from conftest import SEEDS
-from crosswire.extract.config import ExtractConfig
-from crosswire.extract.process import ExtractorProcess
 from crosswire.flows import runner
 from crosswire.flows.pipeline import crosswire_pipeline
 from crosswire.flows.runner import WarmWorkers
@@ -37,7 +34,7 @@ def tables(data_dir: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def test_dask_local_cluster_process_pool_and_extractor_process_match_the_in_process_run(
+def test_dask_local_cluster_and_process_pool_match_the_in_process_run(
     prefect_harness, tmp_path: Path, monkeypatch
 ):
     from dask.distributed import LocalCluster
@@ -52,10 +49,6 @@ def test_dask_local_cluster_process_pool_and_extractor_process_match_the_in_proc
     crosswire_pipeline(sources=[str(SEEDS)], data_dir=str(pooled), workers=2, batch_documents=1)
     monkeypatch.undo()
     assert started, "the pooled run started no worker processes"
-    in_extractor = tmp_path / "extractor"
-    ExtractorProcess.start_early(ExtractConfig.model)  # as the command line does for a small run
-    crosswire_pipeline(sources=[str(SEEDS)], data_dir=str(in_extractor), workers=2)
-    assert ExtractorProcess.take(ExtractConfig.model) is None  # the run took it
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         on_dask = tmp_path / "dask"
         crosswire_pipeline(
@@ -67,5 +60,4 @@ def test_dask_local_cluster_process_pool_and_extractor_process_match_the_in_proc
     expected = tables(in_process)
     assert expected["quotes"] and expected["entities"]
     assert tables(pooled) == expected
-    assert tables(in_extractor) == expected
     assert tables(on_dask) == expected

@@ -55,7 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crosswire import contract
-from crosswire.early import EarlyProcess
+from crosswire.early import EarlyProcess, import_lazily
 
 SPAN_TABLES = ("sentences", "entity_mentions", "quotes", "time_mentions")
 
@@ -499,6 +499,7 @@ def _prepare_validation(suites_dir: Path | None) -> None:
     """In the validator process: import GX and build the suites. A suite that cannot be built is
     left for the validation, whose error names it."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import_lazily("scipy", "altair")
     import great_expectations  # noqa: F401
 
     if suites_dir is not None:
