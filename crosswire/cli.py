@@ -28,7 +28,7 @@ from crosswire.config import DEFAULT_MAX_FILE_MB, RunConfig
 from crosswire.early import EarlyProcess
 from crosswire.extract.config import ExtractConfig
 from crosswire.ingest.outlets import parse_source
-from crosswire.ingest.read import IngestConfig, SourceFile, discover_files
+from crosswire.ingest.read import IngestConfig, SourceFile, discover_files, hand_over_discovery
 from crosswire.ingest.records import FORMATS
 from crosswire.project import PROJECT_DIR_VARIABLE
 from crosswire.validate.suites import ValidatorProcess
@@ -176,7 +176,10 @@ def run(
 
     The run summary goes to stdout; logs and progress to stderr."""
     sources = [str(p) for p in source] if source else list(RunConfig.sources)
-    files = _check_sources(sources, IngestConfig(follow_symlinks=follow_symlinks))
+    ingest = RunConfig.from_parameters(
+        sources=sources, max_file_mb=max_file_mb, max_doc_chars=max_doc_chars, follow_symlinks=follow_symlinks
+    ).ingest  # the flow's own: it takes this walk of the sources rather than walking them again
+    files = _check_sources(sources, ingest)
     _start_early(project_dir, _changed_bytes(files, data_dir, lock_wait))
     try:
         from crosswire import progress
@@ -187,6 +190,7 @@ def run(
         from crosswire.store.warehouse import WarehouseLocked
     except BaseException:  # Ctrl-C while importing: the processes started early go too
         EarlyProcess.close_unused()
+        hand_over_discovery(sources, ingest, None)
         raise
 
     # SIGTERM (a process worker cancelling, `kill`) unwinds like Ctrl-C, so the temporary Prefect
@@ -229,6 +233,7 @@ def run(
     finally:
         progress.install(None)
         EarlyProcess.close_unused()
+        hand_over_discovery(sources, ingest, None)  # a walk the run did not take
     _print_summary(summary)
     data_flag = [] if data_dir == Path(RunConfig.data_dir) else ["--data-dir", str(data_dir)]
     hint = shlex.join([_program(), "query", EXAMPLE_QUERY, *data_flag])
@@ -271,7 +276,7 @@ def _check_sources(sources: Sequence[str], config: IngestConfig) -> list[SourceF
         )
     if missing:
         raise typer.Exit(ExitCode.USAGE)
-    files, rejected = discover_files(sources, config)
+    found = files, rejected = discover_files(sources, config)
     if not files:
         console.print(
             f"[red]No article file in {escape(', '.join(sources))}[/]: crosswire reads {', '.join(FORMATS)}."
@@ -279,6 +284,7 @@ def _check_sources(sources: Sequence[str], config: IngestConfig) -> list[SourceF
         for rejection in rejected[:10]:
             console.print(f"  {escape(rejection.path)}: {escape(rejection.reason)}")
         raise typer.Exit(ExitCode.USAGE)
+    hand_over_discovery(sources, config, found)
     return files
 
 

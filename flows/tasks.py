@@ -48,7 +48,7 @@ def warehouse_state(data_dir: Path, lock_wait_seconds: float) -> WarehouseState:
 
 @task(name="discover-files", cache_policy=NO_CACHE)
 def discover(sources: tuple[str, ...], config: IngestConfig) -> tuple[list[SourceFile], list[Rejection]]:
-    files, rejected = discover_files([Path(s) for s in sources], config)
+    files, rejected = discover_files([Path(s) for s in sources], config, reuse=True)
     get_run_logger().info("%d files found, %d rejected", len(files), len(rejected))
     return files, rejected
 

@@ -35,8 +35,8 @@ def test_a_folder_of_every_bad_input_loads_the_good_files_and_names_each_bad_one
     corpus, data_dir = tmp_path / "corpus", tmp_path / "data"
     discover_files = tasks.discover_files
 
-    def discover_then_delete(roots, config):
-        found = discover_files(roots, config)
+    def discover_then_delete(roots, config, **options):
+        found = discover_files(roots, config, **options)
         (corpus / DELETED).unlink()
         return found
 

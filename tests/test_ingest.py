@@ -23,6 +23,7 @@ from crosswire.ingest.read import (
     RawArticle,
     decode_bytes,
     discover_files,
+    hand_over_discovery,
     parse_timestamp,
     read_source_file,
 )
@@ -342,3 +343,21 @@ def test_jsonl_in_utf16_or_with_a_mark_is_read_line_by_line(tmp_path: Path, enco
     articles, rejected = read_all(tmp_path)
     assert [a.text for a in articles] == ["Caf\u00e9 owners met."]
     assert [Path(r.path).name for r in rejected] == ["wire.jsonl:2"]
+
+
+def test_the_flow_takes_the_walk_the_command_line_made_once_and_for_the_same_sources_only(tmp_path):
+    """`crosswire run` walks the sources before its flow starts; the flow's discover task takes
+    that walk rather than walking 100,000 files again, but only once and only for the same
+    sources and config."""
+    (tmp_path / "a.txt").write_text("Hello.\n")
+    config = IngestConfig()
+    walked = discover_files([str(tmp_path)], config)
+    hand_over_discovery([str(tmp_path)], config, walked)
+    (tmp_path / "b.txt").write_text("A file the walk did not see.\n")
+
+    assert discover_files([tmp_path], IngestConfig(follow_symlinks=True), reuse=True) != walked
+    assert discover_files([tmp_path], config, reuse=True) is walked
+    assert len(discover_files([tmp_path], config, reuse=True)[0]) == 2  # taken once: walked again
+    hand_over_discovery([str(tmp_path)], config, walked)
+    hand_over_discovery([str(tmp_path)], config, None)
+    assert discover_files([tmp_path], config, reuse=True) is not walked
