@@ -249,8 +249,7 @@ def _start_early(project_dir: Path | None, changed_bytes: int) -> None:
     if not changed_bytes:
         return
     with contextlib.suppress(ProjectNotFound):  # the run itself reports it
-        suites_dir = find_project(project_dir).expectations_dir
-        ValidatorProcess.start_early(suites_dir, suites_dir)
+        ValidatorProcess.start_early(find_project(project_dir).expectations_dir)
 
 
 def _changed_bytes(files: list[SourceFile], data_dir: Path, lock_wait: float) -> int:

@@ -33,7 +33,7 @@ class EarlyProcess:
     handed (`run`)."""
 
     # started by the command line before Prefect is imported, until a run takes them
-    _early: ClassVar[dict[tuple[type, Hashable], EarlyProcess]] = {}
+    _early: ClassVar[dict[tuple[type, tuple], EarlyProcess]] = {}
 
     def __init__(self, prepare: Callable[..., None], *arguments: Any) -> None:
         self._pool = ProcessPoolExecutor(
@@ -46,15 +46,15 @@ class EarlyProcess:
         self._used = False
 
     @classmethod
-    def start_early(cls, key: Hashable, *arguments: Any) -> None:
-        """Start one for `key` now (the command line calls this first thing); `take` finds it."""
-        if (cls, key) not in EarlyProcess._early:
-            EarlyProcess._early[(cls, key)] = cls(*arguments)
+    def start_early(cls, *arguments: Hashable) -> None:
+        """Start `cls(*arguments)` now (the command line calls this first thing); `take` finds it."""
+        if (cls, arguments) not in EarlyProcess._early:
+            EarlyProcess._early[(cls, arguments)] = cls(*arguments)
 
     @classmethod
-    def take(cls, key: Hashable) -> Self | None:
-        """The process started early for `key`, if any; the caller closes it."""
-        return EarlyProcess._early.pop((cls, key), None)  # type: ignore[return-value]
+    def take(cls, *arguments: Hashable) -> Self | None:
+        """The process started early with these arguments, if any; the caller closes it."""
+        return EarlyProcess._early.pop((cls, arguments), None)  # type: ignore[return-value]
 
     @staticmethod
     def close_unused() -> None:

@@ -16,7 +16,7 @@ SUITES = Path(__file__).resolve().parent.parent / "expectations"
 
 
 def test_a_process_started_early_that_no_run_takes_is_stopped():
-    ValidatorProcess.start_early(SUITES, SUITES)
+    ValidatorProcess.start_early(SUITES)
     (started,) = EarlyProcess._early.values()
     (pid,) = started._pool._processes
     assert psutil.pid_exists(pid)
@@ -28,7 +28,7 @@ def test_a_process_started_early_that_no_run_takes_is_stopped():
 
 
 def test_a_run_takes_the_process_started_for_its_suites_and_no_other(tmp_path):
-    ValidatorProcess.start_early(SUITES, SUITES)
+    ValidatorProcess.start_early(SUITES)
     (started,) = EarlyProcess._early.values()
     try:
         assert ValidatorProcess.take(tmp_path) is None
