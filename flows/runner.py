@@ -39,14 +39,14 @@ def submit(
 
 
 class WarmWorkers:
-    """A run's worker processes, started early (`warm_workers`), and their release."""
+    """A slice's worker processes, started early (`warm_workers`), and their release."""
 
     def __init__(self, runner: Any) -> None:
         self.runner = runner
         self.releasing: threading.Thread | None = None
 
     def release_in_background(self) -> None:
-        """Stop the workers while the flow goes on: they are done once the last extraction is,
+        """Stop the workers while the flow goes on: they are done once the slice is extracted,
         and each takes ~1 s to exit (a wait the run would otherwise end with)."""
         if self.releasing is None:
             self.releasing = threading.Thread(target=self.runner.__exit__, args=(None, None, None))
@@ -57,8 +57,8 @@ class WarmWorkers:
 def warm_workers(
     config: RunConfig, warm_up: Task, parameters: dict, total_bytes: int
 ) -> Iterator[WarmWorkers | None]:
-    """The worker processes of a run, started now and each running `warm_up` (loading the spaCy
-    model) while the flow reads, normalizes and deduplicates: extraction then finds them ready
+    """The worker processes of a slice, started now and each running `warm_up` (loading the spaCy
+    model) while the flow reads, normalizes and segments: extraction then finds them ready
     instead of paying ~3 s of start-up. None (nothing started) for a small run, one worker, or a
     Dask cluster, whose workers live on their own."""
     if config.dask_address or config.workers <= 1 or total_bytes < WARM_WORKERS_BYTES:
